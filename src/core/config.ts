@@ -1,0 +1,167 @@
+/**
+ * Configuration: `data/config.toml` (or the file named by KOIVULAHTI_CONFIG), then environment overrides, then
+ * command-line overrides, validated with zod. Keys keep the file's snake_case so an error names the key as written.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const nonEmptyOrUnset = z
+  .string()
+  .transform((value) => (value.trim() === '' ? undefined : value.trim()))
+  .optional();
+const url = (protocols: string[]) =>
+  nonEmptyOrUnset.refine((value) => value === undefined || protocols.some((protocol) => value.startsWith(`${protocol}://`)), {
+    message: `must start with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`,
+  });
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(8080),
+      allowed_hosts: z.array(z.string().min(1)).default([]),
+      admin_token: nonEmptyOrUnset,
+      body_limit_bytes: z.coerce.number().int().positive().default(1_048_576),
+    })
+    .prefault({}),
+  database: z
+    .strictObject({
+      url: url(['postgres', 'postgresql']),
+      sqlite_path: z.string().min(1).default('./data/koivulahti.db'),
+      pool_size: z.coerce.number().int().min(1).max(100).default(10),
+    })
+    .prefault({}),
+  nats: z
+    .strictObject({
+      url: url(['nats', 'tls']),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
+        .default('koivulahti'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+  queue: z
+    .strictObject({
+      max_attempts: z.coerce.number().int().min(1).max(100).default(5),
+      lease_ms: z.coerce.number().int().min(100).default(30_000),
+      backoff_base_ms: z.coerce.number().int().min(0).default(1_000),
+      backoff_max_ms: z.coerce.number().int().min(0).default(300_000),
+    })
+    .prefault({}),
+  sse: z
+    .strictObject({
+      heartbeat_ms: z.coerce.number().int().min(1_000).default(15_000),
+      max_buffered_events: z.coerce.number().int().min(1).default(1_000),
+    })
+    .prefault({}),
+  llm: z
+    .strictObject({
+      base_url: url(['http', 'https']),
+      api_key: nonEmptyOrUnset,
+      model: nonEmptyOrUnset,
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Environment variables and the config key each one overrides. */
+export const environmentOverrides: Record<string, string> = {
+  HOST: 'server.host',
+  PORT: 'server.port',
+  KOIVULAHTI_ADMIN_TOKEN: 'server.admin_token',
+  DATABASE_URL: 'database.url',
+  KOIVULAHTI_SQLITE_PATH: 'database.sqlite_path',
+  NATS_URL: 'nats.url',
+  LOG_LEVEL: 'log.level',
+  LLM_BASE_URL: 'llm.base_url',
+  LLM_API_KEY: 'llm.api_key',
+  LLM_MODEL: 'llm.model',
+};
+
+export const defaultConfigPath = './data/config.toml';
+
+export interface ConfigSources {
+  /** The text of config.toml, if there is one. */
+  fileText?: string | undefined;
+  /** Where the text came from, for error messages. */
+  filePath?: string | undefined;
+  environment?: Record<string, string | undefined>;
+  /** Dotted-key overrides from the command line, e.g. `{ 'server.port': '9000' }`. */
+  overrides?: Record<string, string | undefined>;
+}
+
+/** Parses and validates configuration from its sources. Throws ConfigError naming the key on the first problem. */
+export function parseConfig(sources: ConfigSources = {}): Config {
+  let raw: Record<string, unknown> = {};
+  if (sources.fileText !== undefined) {
+    try {
+      raw = parseToml(sources.fileText) as Record<string, unknown>;
+    } catch (error) {
+      const where = sources.filePath ?? 'config.toml';
+      const reason = error instanceof TomlError ? `line ${error.line}, column ${error.column}: ${firstLine(error.message)}` : String(error);
+      throw new ConfigError(where, `not valid TOML (${reason})`);
+    }
+  }
+  const origins = new Map<string, string>();
+  const environment = sources.environment ?? {};
+  for (const [name, key] of Object.entries(environmentOverrides)) {
+    const value = environment[name];
+    if (value !== undefined && value !== '') {
+      setPath(raw, key, value);
+      origins.set(key, `${name} (${key})`);
+    }
+  }
+  for (const [key, value] of Object.entries(sources.overrides ?? {})) {
+    if (value !== undefined) {
+      setPath(raw, key, value);
+      origins.set(key, `--${key.split('.').pop()} (${key})`);
+    }
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    if (issue === undefined) throw new ConfigError('config', 'invalid');
+    const path = [...issue.path.map(String), ...(issue.code === 'unrecognized_keys' ? [issue.keys[0] ?? ''] : [])];
+    const key = path.join('.');
+    const reason = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+    throw new ConfigError(origins.get(key) ?? key, reason);
+  }
+  return result.data;
+}
+
+/** Reads config.toml (KOIVULAHTI_CONFIG or ./data/config.toml; a missing default file is fine) and applies overrides. */
+export function loadConfig(
+  environment: Record<string, string | undefined> = process.env,
+  overrides: Record<string, string | undefined> = {},
+): Config {
+  const explicit = environment.KOIVULAHTI_CONFIG;
+  const filePath = explicit && explicit !== '' ? explicit : defaultConfigPath;
+  let fileText: string | undefined;
+  if (existsSync(filePath)) fileText = readFileSync(filePath, 'utf8');
+  else if (explicit) throw new ConfigError('KOIVULAHTI_CONFIG', `file not found: ${filePath}`);
+  return parseConfig({ fileText, filePath, environment, overrides });
+}
+
+function setPath(target: Record<string, unknown>, dottedKey: string, value: unknown): void {
+  const parts = dottedKey.split('.');
+  let node: Record<string, unknown> = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

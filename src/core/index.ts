@@ -1,0 +1,7 @@
+export * from './clock.js';
+export * from './config.js';
+export * from './errors.js';
+export * from './ids.js';
+export * from './logger.js';
+export * from './rng.js';
+export { version } from './version.js';

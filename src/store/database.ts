@@ -1,0 +1,100 @@
+/**
+ * One Kysely instance over either SQLite (better-sqlite3, the embedded default) or PostgreSQL (pg).
+ * Callers hold a `StoreDatabase` and branch on `dialect` only where SQL truly differs.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { AppError } from '../core/errors.js';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export interface StoreDatabase {
+  // biome-ignore lint/suspicious/noExplicitAny: each module narrows the schema with `db.withTables<...>()`
+  readonly db: Kysely<any>;
+  readonly dialect: SqlDialect;
+  /** PostgreSQL connection settings, kept for features that need a dedicated connection (LISTEN). */
+  readonly postgres?: pg.PoolConfig;
+  destroy(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** A postgres:// URL; when absent the SQLite file at `sqlitePath` is used. */
+  url?: string | undefined;
+  sqlitePath?: string;
+  poolSize?: number;
+  /** PostgreSQL schema to use as search_path (tests use one schema each). */
+  schema?: string;
+}
+
+const int8Oid = 20;
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<StoreDatabase> {
+  if (options.url) return openPostgres(options.url, options);
+  return openSqlite(options.sqlitePath ?? './data/koivulahti.db');
+}
+
+function openSqlite(path: string): StoreDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let connection: SqliteDatabase.Database;
+  try {
+    connection = new SqliteDatabase(path);
+  } catch (error) {
+    throw new AppError('store_unavailable', `cannot open SQLite database at ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  connection.pragma('synchronous = NORMAL');
+  const db = new Kysely({ dialect: new SqliteDialect({ database: connection }) });
+  return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<StoreDatabase> {
+  const config: pg.PoolConfig = {
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    // int8 (positions, epoch milliseconds) fits a JavaScript number for the next 285,000 years.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === int8Oid ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  };
+  const pool = new pg.Pool(config);
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new AppError('store_unavailable', `cannot connect to PostgreSQL (${redactUrl(url)}): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', postgres: config, destroy: () => db.destroy() };
+}
+
+/** Hides the password of a connection URL for logs and errors. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
+
+/** JSON columns are jsonb on PostgreSQL (parsed by pg) and text on SQLite. */
+export function readJson<T = unknown>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** True when `error` is a unique-constraint violation on either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
