@@ -1,0 +1,371 @@
+/**
+ * The event store: an append-only log with per-stream optimistic concurrency and one global order (`position`).
+ *
+ * Ordering guarantee: a reader that has seen position p will never later see a position below p appear.
+ * SQLite gives this for free (one writer at a time). On PostgreSQL a sequence value is taken at insert time but
+ * becomes visible at commit, so a slow transaction could commit position 10 after position 11 was read; every append
+ * therefore takes a transaction-scoped advisory lock first, which makes commit order equal position order.
+ * See docs/decisions/0003-event-store-ordering.md.
+ */
+import { EventEmitter } from 'node:events';
+import { type Generated, type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import { type Clock, systemClock } from '../core/clock.js';
+import { AppError, ValidationError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { isUniqueViolation, readJson, type StoreDatabase } from './database.js';
+
+export interface NewEvent<Type extends string = string, Data = unknown> {
+  type: Type;
+  data: Data;
+  metadata?: Record<string, unknown>;
+}
+
+export interface RecordedEvent<Type extends string = string, Data = unknown> {
+  position: number;
+  streamId: string;
+  /** 1 for the first event of a stream. */
+  version: number;
+  type: Type;
+  data: Data;
+  metadata: Record<string, unknown>;
+  /** Epoch milliseconds, wall clock of the appender. */
+  recordedAt: number;
+}
+
+/** Any event of a typed union `{ type: 'a'; data: A } | { type: 'b'; data: B }`, as recorded. */
+export type Recorded<Event extends { type: string; data: unknown }> = Event extends { type: infer Type extends string; data: infer Data }
+  ? RecordedEvent<Type, Data>
+  : never;
+
+/** The stream's current version (0 = empty), or a looser expectation. */
+export type ExpectedVersion = number | 'any' | 'no-stream' | 'stream-exists';
+
+export interface AppendResult {
+  /** The stream's version after the append; pass it as the next expected version. */
+  nextExpectedVersion: number;
+  lastPosition: number;
+  events: RecordedEvent[];
+}
+
+export class VersionConflictError extends AppError {
+  readonly streamId: string;
+  readonly expected: ExpectedVersion;
+  readonly actual: number;
+  constructor(streamId: string, expected: ExpectedVersion, actual: number) {
+    super('version_conflict', `stream ${streamId} is at version ${actual}, expected ${String(expected)}`, {
+      details: { streamId, expected, actual },
+    });
+    this.name = 'VersionConflictError';
+    this.streamId = streamId;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+export interface EventFilter {
+  /** Exact stream ids. */
+  streamIds?: readonly string[];
+  /** Stream categories: `chat` matches `chat-1`, `chat-2`, ... */
+  categories?: readonly string[];
+  types?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  /** Return events with a position strictly greater than this (a checkpoint or an SSE Last-Event-ID). Default 0. */
+  after?: number;
+  /** Return nothing past this position. */
+  upTo?: number;
+  limit?: number;
+  filter?: EventFilter;
+}
+
+export interface ReadStreamOptions {
+  fromVersion?: number;
+  toVersion?: number;
+  limit?: number;
+}
+
+export interface SubscribeOptions {
+  after?: number;
+  filter?: EventFilter;
+  signal?: AbortSignal;
+  batchSize?: number;
+  /** Upper bound on how long a caught-up subscription waits before looking again (other processes, missed signals). */
+  pollMs?: number;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: projections choose their own tables
+export type Transaction = Kysely<any>;
+
+/** Runs inside the append's transaction: if it throws, nothing of the append is written. */
+export interface InlineProjection {
+  name: string;
+  /** Event types it cares about; all when absent. */
+  handles?: readonly string[];
+  apply(transaction: Transaction, events: readonly RecordedEvent[]): Promise<void>;
+}
+
+export interface EventStoreOptions {
+  clock?: Clock;
+  logger?: Logger;
+  inlineProjections?: readonly InlineProjection[];
+}
+
+interface EventRow {
+  position: Generated<number>;
+  stream_id: string;
+  version: number;
+  type: string;
+  data: unknown;
+  metadata: unknown;
+  recorded_at: number;
+}
+
+type EventTables = {
+  events: EventRow;
+};
+
+type SelectedEventRow = { [Key in keyof EventRow]: EventRow[Key] extends Generated<infer Value> ? Value : EventRow[Key] };
+
+const appendLockKey = 7_411_202_611; // arbitrary, fixed: "the event log append lock"
+const notifyChannel = 'koivulahti_events';
+const defaultPollMs = 1_000;
+
+export class EventStore {
+  readonly database: StoreDatabase;
+  private readonly db: Kysely<EventTables>;
+  private readonly clock: Clock;
+  private readonly logger: Logger | undefined;
+  private readonly inlineProjections: InlineProjection[];
+  private readonly appended = new EventEmitter();
+  private listener: pg.Client | undefined;
+  private listenerStarting: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(database: StoreDatabase, options: EventStoreOptions = {}) {
+    this.database = database;
+    this.db = database.db as Kysely<EventTables>;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger;
+    this.inlineProjections = [...(options.inlineProjections ?? [])];
+    this.appended.setMaxListeners(0);
+  }
+
+  /** Adds an inline projection; it sees every append made after this call. */
+  addInlineProjection(projection: InlineProjection): void {
+    this.inlineProjections.push(projection);
+  }
+
+  async append(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult> {
+    if (streamId.trim() === '') throw new ValidationError('streamId must not be empty');
+    for (const [index, event] of events.entries()) {
+      if (typeof event.type !== 'string' || event.type === '')
+        throw new ValidationError(`events[${index}].type must be a non-empty string`);
+    }
+    const recordedAt = this.clock.now();
+    let result: AppendResult;
+    try {
+      result = await this.db.transaction().execute(async (transaction) => {
+        if (this.database.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${appendLockKey})`.execute(transaction);
+        const current = await this.currentVersion(transaction, streamId);
+        assertExpected(streamId, expectedVersion, current);
+        if (events.length === 0) return { nextExpectedVersion: current, lastPosition: 0, events: [] };
+        const rows = await transaction
+          .insertInto('events')
+          .values(
+            events.map((event, index) => ({
+              stream_id: streamId,
+              version: current + index + 1,
+              type: event.type,
+              data: JSON.stringify(event.data ?? null),
+              metadata: JSON.stringify(event.metadata ?? {}),
+              recorded_at: recordedAt,
+            })),
+          )
+          .returning(['position', 'version'])
+          .execute();
+        const recorded: RecordedEvent[] = events.map((event, index) => ({
+          position: Number(rows[index]?.position),
+          streamId,
+          version: current + index + 1,
+          type: event.type,
+          data: event.data ?? null,
+          metadata: event.metadata ?? {},
+          recordedAt,
+        }));
+        for (const projection of this.inlineProjections) {
+          const handled = projection.handles ? recorded.filter((event) => projection.handles?.includes(event.type)) : recorded;
+          if (handled.length > 0) await projection.apply(transaction as Transaction, handled);
+        }
+        const lastPosition = recorded[recorded.length - 1]?.position ?? 0;
+        if (this.database.dialect === 'postgres')
+          await sql`select pg_notify(${notifyChannel}, ${String(lastPosition)})`.execute(transaction);
+        return { nextExpectedVersion: current + events.length, lastPosition, events: recorded };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        // Another process appended between our version check and insert (possible on SQLite across processes).
+        throw new VersionConflictError(streamId, expectedVersion, await this.currentVersion(this.db, streamId));
+      }
+      throw error;
+    }
+    if (result.events.length > 0) this.appended.emit('appended', result.lastPosition);
+    return result;
+  }
+
+  async readStream<Event extends RecordedEvent = RecordedEvent>(streamId: string, options: ReadStreamOptions = {}): Promise<Event[]> {
+    let query = this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('stream_id', '=', streamId)
+      .where('version', '>=', options.fromVersion ?? 1)
+      .orderBy('version');
+    if (options.toVersion !== undefined) query = query.where('version', '<=', options.toVersion);
+    if (options.limit !== undefined) query = query.limit(options.limit);
+    return (await query.execute()).map(toRecorded) as Event[];
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    return this.currentVersion(this.db, streamId);
+  }
+
+  async readAll<Event extends RecordedEvent = RecordedEvent>(options: ReadAllOptions = {}): Promise<Event[]> {
+    let query = this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('position', '>', options.after ?? 0)
+      .orderBy('position')
+      .limit(options.limit ?? 1_000);
+    if (options.upTo !== undefined) query = query.where('position', '<=', options.upTo);
+    const filter = options.filter;
+    if (filter?.types && filter.types.length > 0) query = query.where('type', 'in', filter.types);
+    const streamIds = filter?.streamIds ?? [];
+    const categories = filter?.categories ?? [];
+    if (streamIds.length > 0 || categories.length > 0) {
+      query = query.where((expression) =>
+        expression.or([
+          ...(streamIds.length > 0 ? [expression('stream_id', 'in', streamIds)] : []),
+          ...categories.map((category) => sql<boolean>`substr(stream_id, 1, ${category.length + 1}) = ${`${category}-`}`),
+        ]),
+      );
+    }
+    return (await query.execute()).map(toRecorded) as Event[];
+  }
+
+  /** The highest position written so far (0 for an empty log). */
+  async headPosition(): Promise<number> {
+    const row = await this.db
+      .selectFrom('events')
+      .select((expression) => expression.fn.max('position').as('head'))
+      .executeTakeFirst();
+    return Number(row?.head ?? 0);
+  }
+
+  /**
+   * Every matching event after `after`, then live ones as they are appended, until the signal aborts.
+   * Resumable: pass the last position you processed.
+   */
+  async *subscribe<Event extends RecordedEvent = RecordedEvent>(options: SubscribeOptions = {}): AsyncGenerator<Event> {
+    const { signal, filter } = options;
+    const batchSize = options.batchSize ?? 500;
+    const pollMs = options.pollMs ?? defaultPollMs;
+    let position = options.after ?? 0;
+    await this.ensureListener();
+    while (!signal?.aborted && !this.closed) {
+      const woke = this.nextAppend(pollMs, signal);
+      const head = await this.headPosition();
+      const batch =
+        head > position ? await this.readAll<Event>({ after: position, upTo: head, limit: batchSize, ...(filter ? { filter } : {}) }) : [];
+      for (const event of batch) {
+        if (signal?.aborted) return;
+        yield event;
+        position = event.position;
+      }
+      if (batch.length < batchSize) position = Math.max(position, head);
+      if (batch.length === 0) await woke.promise;
+      woke.cancel();
+    }
+  }
+
+  /** Resolves on the next append (this process, or another one on PostgreSQL), after `timeoutMs`, or on abort. */
+  private nextAppend(timeoutMs: number, signal: AbortSignal | undefined): { promise: Promise<void>; cancel(): void } {
+    let done: () => void = () => undefined;
+    const promise = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const timer = setTimeout(() => done(), timeoutMs);
+    const onAppend = () => done();
+    this.appended.once('appended', onAppend);
+    signal?.addEventListener('abort', onAppend, { once: true });
+    promise.then(() => cancel());
+    const cancel = () => {
+      clearTimeout(timer);
+      this.appended.off('appended', onAppend);
+      signal?.removeEventListener('abort', onAppend);
+    };
+    return { promise, cancel };
+  }
+
+  /** On PostgreSQL, one LISTEN connection per store wakes subscribers when another process appends. */
+  private async ensureListener(): Promise<void> {
+    if (this.database.dialect !== 'postgres' || !this.database.postgres || this.listener || this.closed) return;
+    this.listenerStarting ??= (async () => {
+      const client = new pg.Client(this.database.postgres);
+      client.on('notification', () => this.appended.emit('appended'));
+      client.on('error', (error) => {
+        this.logger?.warn({ error: error.message }, 'event store LISTEN connection failed; subscribers fall back to polling');
+        this.listener = undefined;
+        this.listenerStarting = undefined;
+      });
+      try {
+        await client.connect();
+        await client.query(`listen ${notifyChannel}`);
+        this.listener = client;
+      } catch (error) {
+        this.logger?.warn({ error: (error as Error).message }, 'cannot LISTEN for appends; subscribers poll');
+        await client.end().catch(() => undefined);
+        this.listenerStarting = undefined;
+      }
+    })();
+    await this.listenerStarting;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.appended.emit('appended');
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) await listener.end().catch(() => undefined);
+  }
+
+  private async currentVersion(executor: Kysely<EventTables>, streamId: string): Promise<number> {
+    const row = await executor
+      .selectFrom('events')
+      .select((expression) => expression.fn.max('version').as('version'))
+      .where('stream_id', '=', streamId)
+      .executeTakeFirst();
+    return Number(row?.version ?? 0);
+  }
+}
+
+function assertExpected(streamId: string, expected: ExpectedVersion, actual: number): void {
+  const matches =
+    expected === 'any' ||
+    (expected === 'no-stream' && actual === 0) ||
+    (expected === 'stream-exists' && actual > 0) ||
+    (typeof expected === 'number' && expected === actual);
+  if (!matches) throw new VersionConflictError(streamId, expected, actual);
+}
+
+function toRecorded(row: SelectedEventRow): RecordedEvent {
+  return {
+    position: Number(row.position),
+    streamId: row.stream_id,
+    version: Number(row.version),
+    type: row.type,
+    data: readJson(row.data),
+    metadata: readJson<Record<string, unknown>>(row.metadata),
+    recordedAt: Number(row.recorded_at),
+  };
+}

@@ -1,0 +1,6 @@
+export * from './database.js';
+export * from './event-store.js';
+export * from './migrations.js';
+export * from './projections.js';
+export * from './snapshots.js';
+export { storeMigrations } from './store-migrations.js';
