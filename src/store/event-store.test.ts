@@ -211,7 +211,7 @@ for (const dialect of dialects) {
       store.addInlineProjection({
         name: 'slow-commit',
         apply: async (_transaction, events) => {
-          await sleep(((events[0]?.data as { delay: number }).delay ?? 0) as number);
+          await sleep((events[0]?.data as { delay?: number } | undefined)?.delay ?? 0);
         },
       });
       const writers = 6;

@@ -1,0 +1,78 @@
+/**
+ * Import rules of docs/ARCHITECTURE.md: core <- store, messaging, llm <- village, chat, tips <- web, cli.
+ * Paths are matched with an optional prefix so the fixtures under test/lint/fixtures/ obey the same rules.
+ */
+const root = '(?:^|/)src/';
+const products = '(village|chat|tips)';
+const ioModules = [
+  '^(node:)?(fs|fs/promises|net|tls|http|https|http2|dgram|dns|child_process|cluster|worker_threads|readline|os|process)$',
+  '(^|/)node_modules/(better-sqlite3|pg|pg-pool|kysely|@nats-io/[^/]+|ai|@ai-sdk/[^/]+|node-llama-cpp|fastify|pino|undici|openai)/',
+  `${root}(store|messaging|llm|web)/`,
+  `${root}cli\\.ts$`,
+];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'Code under a domain/ folder is pure and deterministic: no file system, network, database, bus or LLM imports.',
+      severity: 'error',
+      from: { path: '/domain/' },
+      to: { path: ioModules },
+    },
+    {
+      name: 'core-depends-on-nothing',
+      comment: 'src/core is the bottom layer.',
+      severity: 'error',
+      from: { path: `${root}core/` },
+      to: { path: `${root}(store|messaging|llm|village|chat|tips|web)/|${root}cli\\.ts$|${root}server\\.ts$|${root}runtime\\.ts$` },
+    },
+    {
+      name: 'infrastructure-below-products',
+      comment: 'store, messaging and llm serve the products and must not know them.',
+      severity: 'error',
+      from: { path: `${root}(store|messaging|llm)/` },
+      to: { path: `${root}(${products.slice(1, -1)}|web)/|${root}cli\\.ts$|${root}server\\.ts$|${root}runtime\\.ts$` },
+    },
+    {
+      name: 'products-below-web',
+      comment: 'Products expose route plugins; they never import the web shell or the CLI.',
+      severity: 'error',
+      from: { path: `${root}${products}/` },
+      to: { path: `${root}cli\\.ts$|${root}server\\.ts$` },
+    },
+    {
+      name: 'products-use-each-other-through-index',
+      comment: "A product imports another product only through that product's index.ts.",
+      severity: 'error',
+      from: { path: `${root}(village|chat|tips)/` },
+      to: {
+        path: `${root}(village|chat|tips)/.+`,
+        pathNot: [`${root}$1/`, `${root}(village|chat|tips)/index\\.tsx?$`],
+      },
+    },
+    {
+      name: 'web-below-cli',
+      severity: 'error',
+      from: { path: `${root}web/` },
+      to: { path: `${root}cli\\.ts$|${root}server\\.ts$` },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.test\\.tsx?$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
+    },
+  },
+};

@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repository = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Violation {
+  from: string;
+  to: string;
+  rule: { name: string };
+}
+
+async function depcruise(target: string, outputType: 'err' | 'json'): Promise<{ exitCode: number; stdout: string }> {
+  const command = [
+    'node_modules/dependency-cruiser/bin/dependency-cruise.mjs',
+    target,
+    '--config',
+    '.dependency-cruiser.cjs',
+    '--output-type',
+    outputType,
+  ];
+  try {
+    const { stdout } = await run(process.execPath, command, { cwd: repository, maxBuffer: 16 * 1024 * 1024 });
+    return { exitCode: 0, stdout };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string };
+    return { exitCode: failure.code, stdout: failure.stdout };
+  }
+}
+
+/** The lint script's own exit code (the `err` reporter), plus the violations as JSON. */
+async function cruise(target: string): Promise<{ exitCode: number; violations: Violation[] }> {
+  const [plain, json] = await Promise.all([depcruise(target, 'err'), depcruise(target, 'json')]);
+  return { exitCode: plain.exitCode, violations: JSON.parse(json.stdout).summary.violations };
+}
+
+describe('import rules (npm run lint)', () => {
+  it('fail for a domain/ file that imports fs, net, a database driver or the LLM layer, and pass the pure one', async () => {
+    const { exitCode, violations } = await cruise('test/lint/fixtures/src');
+    expect(exitCode).not.toBe(0);
+    const flagged = violations
+      .filter((violation) => violation.rule.name === 'domain-is-pure')
+      .map((violation) => violation.from.split('/').pop());
+    expect(flagged.sort()).toEqual(['calls-the-model.ts', 'opens-sockets.ts', 'queries-database.ts', 'reads-files.ts']);
+    expect(violations.some((violation) => violation.from.endsWith('pure.ts'))).toBe(false);
+  });
+
+  it("fail when a product reaches into another product's internals instead of its index.ts", async () => {
+    const { violations } = await cruise('test/lint/fixtures/src');
+    const crossing = violations.filter((violation) => violation.rule.name === 'products-use-each-other-through-index');
+    expect(crossing.map((violation) => violation.from.split('/').pop())).toEqual(['reaches-into-village.ts']);
+  });
+
+  it('pass for the real source tree', async () => {
+    const { exitCode, violations } = await cruise('src');
+    expect(violations).toEqual([]);
+    expect(exitCode).toBe(0);
+  });
+});
