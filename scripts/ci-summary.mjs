@@ -1,0 +1,48 @@
+// Reads vitest JSON reports and prints per-suite counts (PostgreSQL, NATS, browser) and the closing line.
+import { existsSync, readFileSync } from 'node:fs';
+
+const [unitPath, e2ePath, lintFailed = '0', typecheckFailed = '0'] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const groups = { postgres: [0, 0, 0], nats: [0, 0, 0], browser: [0, 0, 0] };
+
+function tally(path, group) {
+  if (!path || !existsSync(path)) {
+    console.log(`missing report ${path}: counted as one failure`);
+    failed += 1;
+    return;
+  }
+  const report = JSON.parse(readFileSync(path, 'utf8'));
+  for (const file of report.testResults ?? []) {
+    for (const test of file.assertionResults ?? []) {
+      const name = [...(test.ancestorTitles ?? []), test.title].join(' ').toLowerCase();
+      const index = test.status === 'passed' ? 0 : test.status === 'failed' ? 1 : 2;
+      if (index === 0) passed += 1;
+      else if (index === 1) failed += 1;
+      else skipped += 1;
+      const keys = group ? [group] : Object.keys(groups).filter((key) => key !== 'browser' && name.includes(key));
+      for (const key of keys) groups[key][index] += 1;
+    }
+    if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) {
+      console.log(`test file failed to run: ${file.name} ${file.message ?? ''}`);
+      failed += 1;
+    }
+  }
+}
+
+tally(unitPath);
+tally(e2ePath, 'browser');
+for (const [name, [groupPassed, groupFailed, groupSkipped]] of Object.entries(groups)) {
+  console.log(`${name} suites: ${groupPassed} passed, ${groupFailed} failed, ${groupSkipped} skipped`);
+}
+if (lintFailed === '1') {
+  console.log('lint: failed');
+  failed += 1;
+}
+if (typecheckFailed === '1') {
+  console.log('typecheck: failed');
+  failed += 1;
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);

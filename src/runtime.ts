@@ -1,0 +1,71 @@
+/**
+ * The composition root's lower half: opens the store and messaging a process needs, from configuration.
+ * Every migration of every module is listed here, in the order they apply.
+ */
+import type { Config } from './core/config.js';
+import type { Logger } from './core/logger.js';
+import { createMessaging, type Messaging, messagingMigrations } from './messaging/index.js';
+import { EventStore, type MigrationReport, openDatabase, runMigrations, SnapshotStore, type StoreDatabase, type StoreMigration, storeMigrations } from './store/index.js';
+
+export const allMigrations: readonly StoreMigration[] = [...storeMigrations, ...messagingMigrations];
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  database: StoreDatabase;
+  store: EventStore;
+  snapshots: SnapshotStore;
+  messaging: Messaging;
+  close(): Promise<void>;
+}
+
+export function openConfiguredDatabase(config: Config): Promise<StoreDatabase> {
+  return openDatabase({ url: config.database.url, sqlitePath: config.database.sqlite_path, poolSize: config.database.pool_size });
+}
+
+/** Applies pending migrations and closes the database again. */
+export async function migrate(config: Config): Promise<MigrationReport> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    return await runMigrations(database, allMigrations);
+  } finally {
+    await database.destroy();
+  }
+}
+
+export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    const report = await runMigrations(database, allMigrations);
+    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
+    const store = new EventStore(database, { logger });
+    const messaging = await createMessaging({
+      database,
+      logger,
+      natsUrl: config.nats.url,
+      natsPrefix: config.nats.prefix,
+      queue: {
+        maxAttempts: config.queue.max_attempts,
+        leaseMs: config.queue.lease_ms,
+        backoffBaseMs: config.queue.backoff_base_ms,
+        backoffMaxMs: config.queue.backoff_max_ms,
+      },
+    });
+    return {
+      config,
+      logger,
+      database,
+      store,
+      snapshots: new SnapshotStore(database),
+      messaging,
+      async close() {
+        await store.close();
+        await messaging.close();
+        await database.destroy();
+      },
+    };
+  } catch (error) {
+    await database.destroy().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,48 @@
+/** Starts the whole program in one process: store, messaging and the web server. */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './core/config.js';
+import type { Logger } from './core/logger.js';
+import { version } from './core/version.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import { createApp } from './web/app.js';
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  runtime: Runtime;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const runtime = await openRuntime(config, logger);
+  let app: FastifyInstance | undefined;
+  try {
+    app = await createApp({
+      config,
+      logger,
+      version,
+      store: runtime.store,
+      bus: runtime.messaging.bus,
+      storeKind: runtime.database.dialect,
+      busKind: runtime.messaging.kind,
+    });
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await runtime.close().catch(() => undefined);
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  const running = app;
+  return {
+    url: `http://${host}:${port}`,
+    app: running,
+    runtime,
+    async close() {
+      await running.close();
+      await runtime.close();
+    },
+  };
+}
