@@ -52,10 +52,18 @@ module.exports = {
       },
     },
     {
-      name: 'web-below-cli',
+      name: 'web-is-a-kit-for-product-http',
+      comment: "A product uses the web kit (layout, SSE helpers) only from its http/ folder; its domain and services stay web-free.",
+      severity: 'error',
+      from: { path: `${root}${products}/`, pathNot: `${root}${products}/http/` },
+      to: { path: `${root}web/` },
+    },
+    {
+      name: 'web-knows-no-product',
+      comment: 'The web shell never imports a product; server.ts registers product routes as plugins.',
       severity: 'error',
       from: { path: `${root}web/` },
-      to: { path: `${root}cli\\.ts$|${root}server\\.ts$` },
+      to: { path: `${root}(village|chat|tips)/|${root}cli\\.ts$|${root}server\\.ts$` },
     },
     {
       name: 'no-circular',

@@ -18,6 +18,15 @@ export const errorCatalog = {
   config_invalid: { status: 500, title: 'Invalid configuration' },
   migration_failed: { status: 500, title: 'Migration failed' },
   store_unavailable: { status: 503, title: 'Store unavailable' },
+  llm_auth: { status: 502, title: 'Model backend refused the credentials' },
+  llm_rate_limited: { status: 503, title: 'Model backend is rate limiting' },
+  llm_unavailable: { status: 502, title: 'Model backend unavailable' },
+  llm_timeout: { status: 504, title: 'Model backend timed out' },
+  llm_invalid_output: { status: 502, title: 'Model output failed validation' },
+  llm_cache_miss: { status: 409, title: 'Replay cache miss' },
+  llm_not_installed: { status: 501, title: 'Local model runtime not installed' },
+  llm_model_invalid: { status: 500, title: 'Local model file missing or invalid' },
+  llm_aborted: { status: 499, title: 'Model call aborted' },
   internal: { status: 500, title: 'Internal error' },
 } as const;
 

@@ -32,7 +32,10 @@ export interface LeasedJob<Payload = unknown> {
 }
 
 export interface LeaseOptions {
-  /** How long the worker owns the jobs; afterwards they are delivered again. */
+  /**
+   * How long the worker owns the jobs; afterwards they are delivered again. On NATS the lease is the queue's consumer
+   * `ack_wait`, one value per queue: a different value here changes it for every job of that queue.
+   */
   leaseMs?: number;
   /** At most this many jobs. */
   limit?: number;
@@ -40,7 +43,8 @@ export interface LeaseOptions {
   waitMs?: number;
 }
 
-export type NackOutcome = 'retry' | 'dead';
+/** `stale`: the lease had expired and the job was delivered to someone else, so this nack changed nothing. */
+export type NackOutcome = 'retry' | 'dead' | 'stale';
 
 export interface DeadLetter<Payload = unknown> {
   id: string;
@@ -54,7 +58,10 @@ export interface DeadLetter<Payload = unknown> {
 export interface QueueDepth {
   /** Waiting to be leased (including delayed). */
   ready: number;
-  /** Leased and not yet acked. */
+  /**
+   * Leased and not yet acked. On NATS this also counts jobs waiting out a retry backoff or an enqueue delay: the
+   * server keeps those "ack pending" and does not say which is which.
+   */
   leased: number;
   dead: number;
 }
@@ -62,7 +69,10 @@ export interface QueueDepth {
 export interface JobQueue {
   enqueue(queue: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueueResult>;
   lease<Payload = unknown>(queue: string, options?: LeaseOptions): Promise<LeasedJob<Payload>[]>;
-  /** Marks the job done. Returns false when the lease had expired and the job was delivered to someone else. */
+  /**
+   * Marks the job done. Returns false when the lease had expired and the job was delivered to someone else (NATS can
+   * only tell for redeliveries to the same queue instance; see nats-job-queue.ts).
+   */
   ack(job: LeasedJob): Promise<boolean>;
   /** Fails the attempt: retry after backoff (or `retryInMs`), or dead-letter when attempts are used up. */
   nack(job: LeasedJob, error: string, options?: { retryInMs?: number }): Promise<NackOutcome>;

@@ -60,6 +60,15 @@ for (const dialect of dialects) {
       expect(await store.readAll()).toHaveLength(2);
     });
 
+    it('round-trips every JSON value kind as event data, including a bare string', async () => {
+      const values = ['hello', 42, true, null, [1, 'two'], { nested: { list: [] } }];
+      await store.append('values-1', 'no-stream', values.map((data) => ({ type: 'value', data })));
+      expect((await store.readStream('values-1')).map((event) => event.data)).toEqual(values);
+      const snapshots = new SnapshotStore(database, { clock });
+      await snapshots.save('values-1', 6, 'just a string');
+      expect((await snapshots.loadLatest('values-1'))?.state).toBe('just a string');
+    });
+
     it('checks the looser expectations', async () => {
       await expect(store.append('counter-b', 'stream-exists', [{ type: 'reset', data: {} }])).rejects.toBeInstanceOf(VersionConflictError);
       await store.append('counter-b', 'any', [{ type: 'reset', data: {} }]);

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { type Clock, systemClock } from '../core/clock.js';
 import { AppError, ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { isUniqueViolation, readJson, type StoreDatabase } from './database.js';
+import { isUniqueViolation, readJson, type SqlDialect, type StoreDatabase } from './database.js';
 
 export interface NewEvent<Type extends string = string, Data = unknown> {
   type: Type;
@@ -223,7 +223,7 @@ export class EventStore {
       .orderBy('version');
     if (options.toVersion !== undefined) query = query.where('version', '<=', options.toVersion);
     if (options.limit !== undefined) query = query.limit(options.limit);
-    return (await query.execute()).map(toRecorded) as Event[];
+    return (await query.execute()).map((row) => toRecorded(row, this.database.dialect)) as Event[];
   }
 
   async streamVersion(streamId: string): Promise<number> {
@@ -250,7 +250,7 @@ export class EventStore {
         ]),
       );
     }
-    return (await query.execute()).map(toRecorded) as Event[];
+    return (await query.execute()).map((row) => toRecorded(row, this.database.dialect)) as Event[];
   }
 
   /** The highest position written so far (0 for an empty log). */
@@ -358,14 +358,14 @@ function assertExpected(streamId: string, expected: ExpectedVersion, actual: num
   if (!matches) throw new VersionConflictError(streamId, expected, actual);
 }
 
-function toRecorded(row: SelectedEventRow): RecordedEvent {
+function toRecorded(row: SelectedEventRow, dialect: SqlDialect): RecordedEvent {
   return {
     position: Number(row.position),
     streamId: row.stream_id,
     version: Number(row.version),
     type: row.type,
-    data: readJson(row.data),
-    metadata: readJson<Record<string, unknown>>(row.metadata),
+    data: readJson(row.data, dialect),
+    metadata: readJson<Record<string, unknown>>(row.metadata, dialect),
     recordedAt: Number(row.recorded_at),
   };
 }

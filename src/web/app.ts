@@ -1,0 +1,52 @@
+/**
+ * The Fastify app factory: zod validation and serialization, problem+json errors, the Host/Origin guard, OpenAPI,
+ * health, the SSE hub, static assets and the shell's pages. Products add their routes through `options.routes`.
+ * The caller listens (or injects); closing the app ends open SSE streams first.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { type FastifyPluginAsyncZod, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { WebContext } from './context.js';
+import { healthRoutes } from './health/health.js';
+import { createHostGuard } from './host-guard/host-guard.js';
+import { registerOpenApi } from './openapi/openapi.js';
+import { pageRoutes } from './pages/pages.js';
+import { registerProblemHandling } from './problem/problem.js';
+import { SseHub } from './sse/sse-hub.js';
+import { staticRoutes } from './static/static.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The SSE hub behind `GET /stream`. */
+    sse: SseHub;
+  }
+}
+
+export interface CreateAppOptions {
+  /** Route plugins registered after the built-in ones (product APIs and pages, test routes). */
+  routes?: ReadonlyArray<FastifyPluginAsync | FastifyPluginAsyncZod>;
+}
+
+export async function createApp(context: WebContext, options: CreateAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Typed as Fastify's base logger so the instance stays a plain FastifyInstance for plugins and callers.
+    loggerInstance: context.logger as FastifyBaseLogger,
+    bodyLimit: context.config.server.body_limit_bytes,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandling(app);
+  app.addHook('onRequest', createHostGuard({ host: context.config.server.host, allowedHosts: context.config.server.allowed_hosts }));
+  await registerOpenApi(app, { version: context.version });
+
+  const hub = new SseHub(context);
+  app.decorate('sse', hub);
+  // preClose runs before the server stops accepting and waits for in-flight responses; an open stream would never finish.
+  app.addHook('preClose', async () => hub.closeAll());
+
+  await app.register(healthRoutes(context));
+  await app.register(hub.routes);
+  await app.register(staticRoutes());
+  await app.register(pageRoutes(context, { liveConnections: () => hub.connections().length }));
+  for (const routes of options.routes ?? []) await app.register(routes as FastifyPluginAsync);
+  return app;
+}
