@@ -53,7 +53,7 @@ module.exports = {
     },
     {
       name: 'web-is-a-kit-for-product-http',
-      comment: "A product uses the web kit (layout, SSE helpers) only from its http/ folder; its domain and services stay web-free.",
+      comment: 'A product uses the web kit (layout, SSE helpers) only from its http/ folder; its domain and services stay web-free.',
       severity: 'error',
       from: { path: `${root}${products}/`, pathNot: `${root}${products}/http/` },
       to: { path: `${root}web/` },

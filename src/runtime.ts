@@ -5,7 +5,16 @@
 import type { Config } from './core/config.js';
 import type { Logger } from './core/logger.js';
 import { createMessaging, type Messaging, messagingMigrations } from './messaging/index.js';
-import { EventStore, type MigrationReport, openDatabase, runMigrations, SnapshotStore, type StoreDatabase, type StoreMigration, storeMigrations } from './store/index.js';
+import {
+  EventStore,
+  type MigrationReport,
+  openDatabase,
+  runMigrations,
+  SnapshotStore,
+  type StoreDatabase,
+  type StoreMigration,
+  storeMigrations,
+} from './store/index.js';
 
 export const allMigrations: readonly StoreMigration[] = [...storeMigrations, ...messagingMigrations];
 

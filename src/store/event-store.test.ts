@@ -62,7 +62,11 @@ for (const dialect of dialects) {
 
     it('round-trips every JSON value kind as event data, including a bare string', async () => {
       const values = ['hello', 42, true, null, [1, 'two'], { nested: { list: [] } }];
-      await store.append('values-1', 'no-stream', values.map((data) => ({ type: 'value', data })));
+      await store.append(
+        'values-1',
+        'no-stream',
+        values.map((data) => ({ type: 'value', data })),
+      );
       expect((await store.readStream('values-1')).map((event) => event.data)).toEqual(values);
       const snapshots = new SnapshotStore(database, { clock });
       await snapshots.save('values-1', 6, 'just a string');

@@ -9,7 +9,11 @@ const dialects = await resolveTestDialects();
 
 const createNotes: StoreMigration = {
   name: '0901-test-notes',
-  up: (db) => db.schema.createTable('notes').addColumn('id', 'integer', (column) => column.primaryKey()).execute(),
+  up: (db) =>
+    db.schema
+      .createTable('notes')
+      .addColumn('id', 'integer', (column) => column.primaryKey())
+      .execute(),
 };
 const addTitle: StoreMigration = {
   name: '0902-test-notes-title',
