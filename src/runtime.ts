@@ -2,8 +2,10 @@
  * The composition root's lower half: opens the store and messaging a process needs, from configuration.
  * Every migration of every module is listed here, in the order they apply.
  */
+import { systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import type { Logger } from './core/logger.js';
+import { createLlmGateway, type LlmGateway, llmMigrations } from './llm/index.js';
 import { createMessaging, type Messaging, messagingMigrations } from './messaging/index.js';
 import {
   EventStore,
@@ -16,7 +18,7 @@ import {
   storeMigrations,
 } from './store/index.js';
 
-export const allMigrations: readonly StoreMigration[] = [...storeMigrations, ...messagingMigrations];
+export const allMigrations: readonly StoreMigration[] = [...storeMigrations, ...messagingMigrations, ...llmMigrations];
 
 export interface Runtime {
   config: Config;
@@ -25,6 +27,7 @@ export interface Runtime {
   store: EventStore;
   snapshots: SnapshotStore;
   messaging: Messaging;
+  llm: LlmGateway;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,20 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
         backoffMaxMs: config.queue.backoff_max_ms,
       },
     });
+    let llm: LlmGateway;
+    try {
+      llm = createLlmGateway({
+        config,
+        database,
+        logger,
+        clock: systemClock,
+        // The distributed cache is JetStream KV; embedded, the gateway keeps its llm_cache table.
+        kv: messaging.kind === 'nats' ? messaging.kv : undefined,
+      });
+    } catch (error) {
+      await messaging.close().catch(() => undefined);
+      throw error;
+    }
     return {
       config,
       logger,
@@ -67,8 +84,10 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       store,
       snapshots: new SnapshotStore(database),
       messaging,
+      llm,
       async close() {
         await store.close();
+        await llm.close();
         await messaging.close();
         await database.destroy();
       },

@@ -66,4 +66,83 @@ describe('parseConfig', () => {
     expect(error.key).toBe('data/config.toml');
     expect(error.message).toMatch(/line 1/);
   });
+
+  describe('[llm]', () => {
+    it('defaults to no backend (the offline writer), the cache on and empty alias tables', () => {
+      const { llm } = parseConfig();
+      expect(llm.base_url).toBeUndefined();
+      expect(llm.provider).toBeUndefined();
+      expect(llm).toMatchObject({
+        cache: 'on',
+        cache_ttl_ms: 0,
+        structured_outputs: 'json_object',
+        max_retries: 2,
+        params: {},
+      });
+      expect(llm.concurrency).toBeUndefined();
+      expect(llm.aliases).toEqual({ writer: {}, narrative: {}, classifier: {}, 'tip-generator': {}, embedder: {}, judge: {} });
+    });
+
+    it('takes the backend defaults from LLM_* variables', () => {
+      const { llm } = parseConfig({
+        environment: {
+          LLM_PROVIDER: 'openai-compatible',
+          LLM_BASE_URL: 'https://openrouter.ai/api/v1',
+          LLM_API_KEY: 'sk-or-1',
+          LLM_MODEL: 'qwen/qwen-2.5-7b-instruct',
+          LLM_MODEL_PATH: './models/x.gguf',
+          LLM_CACHE: 'read-only',
+        },
+      });
+      expect(llm).toMatchObject({
+        provider: 'openai-compatible',
+        base_url: 'https://openrouter.ai/api/v1',
+        api_key: 'sk-or-1',
+        model: 'qwen/qwen-2.5-7b-instruct',
+        model_path: './models/x.gguf',
+        cache: 'read-only',
+      });
+    });
+
+    it('reads alias tables, including the hyphenated tip-generator, with inline params', () => {
+      const { llm } = parseConfig({
+        fileText: [
+          '[llm.aliases.writer]',
+          'model = "big"',
+          'structured_outputs = "json_schema"',
+          'params = { temperature = 0.9, max_tokens = 400, stop = ["###"] }',
+          '[llm.aliases.tip-generator]',
+          'concurrency = 1',
+          'rpm = 30',
+        ].join('\n'),
+      });
+      expect(llm.aliases.writer).toEqual({
+        model: 'big',
+        structured_outputs: 'json_schema',
+        params: { temperature: 0.9, max_tokens: 400, stop: ['###'] },
+      });
+      expect(llm.aliases['tip-generator']).toEqual({ concurrency: 1, rpm: 30 });
+    });
+
+    it('names an unknown alias or alias key', () => {
+      expect(errorOf(() => parseConfig({ fileText: '[llm.aliases.poet]\nmodel = "x"\n' })).key).toBe('llm.aliases.poet');
+      expect(errorOf(() => parseConfig({ fileText: '[llm.aliases.writer]\ntemperature = 1\n' })).key).toBe(
+        'llm.aliases.writer.temperature',
+      );
+      expect(errorOf(() => parseConfig({ fileText: '[llm]\nparams = { temprature = 1 }\n' })).key).toBe('llm.params.temprature');
+    });
+
+    it('rejects bad values with the key as written', () => {
+      expect(errorOf(() => parseConfig({ environment: { LLM_CACHE: 'sometimes' } })).key).toBe('LLM_CACHE (llm.cache)');
+      expect(errorOf(() => parseConfig({ environment: { LLM_BASE_URL: 'ftp://models' } })).key).toBe('LLM_BASE_URL (llm.base_url)');
+      expect(errorOf(() => parseConfig({ fileText: '[llm]\nconcurrency = 0\n' })).key).toBe('llm.concurrency');
+      expect(errorOf(() => parseConfig({ fileText: '[llm]\nmoderation_alias = "censor"\n' })).key).toBe('llm.moderation_alias');
+      expect(errorOf(() => parseConfig({ fileText: '[llm.aliases.judge]\nstructured_outputs = "grammar"\n' })).key).toBe(
+        'llm.aliases.judge.structured_outputs',
+      );
+      expect(errorOf(() => parseConfig({ fileText: '[llm.aliases.judge]\nparams = { temperature = 3 }\n' })).key).toBe(
+        'llm.aliases.judge.params.temperature',
+      );
+    });
+  });
 });

@@ -17,6 +17,47 @@ const url = (protocols: string[]) =>
     message: `must start with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`,
   });
 
+/** The model aliases the products call; each maps to a provider, a model and its limits. */
+export const llmAliasNames = ['writer', 'narrative', 'classifier', 'tip-generator', 'embedder', 'judge'] as const;
+export type LlmAliasName = (typeof llmAliasNames)[number];
+
+const llmProvider = z.enum(['openai-compatible', 'local', 'offline']);
+const llmStructuredOutputs = z.enum(['json_schema', 'json_object', 'prompt']);
+const llmConcurrency = z.coerce.number().int().min(1).max(256);
+const llmTimeout = z.coerce.number().int().min(100);
+const llmRpm = z.coerce.number().int().min(0);
+const llmParams = z.strictObject({
+  temperature: z.coerce.number().min(0).max(2).optional(),
+  top_p: z.coerce.number().gt(0).max(1).optional(),
+  max_tokens: z.coerce.number().int().positive().optional(),
+  seed: z.coerce.number().int().optional(),
+  stop: z.array(z.string()).optional(),
+});
+/** Keys that name a backend; set at `[llm]` they are the default of every alias. */
+const llmBackendShape = {
+  base_url: url(['http', 'https']),
+  api_key: nonEmptyOrUnset,
+  model: nonEmptyOrUnset,
+  model_path: nonEmptyOrUnset,
+  threads: z.coerce.number().int().min(1).optional(),
+  context_size: z.coerce.number().int().min(128).optional(),
+};
+/** An alias overrides any `[llm]` default it sets; unset keys fall back to `[llm]`. */
+const llmAlias = z.strictObject({
+  ...llmBackendShape,
+  provider: llmProvider.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  structured_outputs: llmStructuredOutputs.optional(),
+  concurrency: llmConcurrency.optional(),
+  timeout_ms: llmTimeout.optional(),
+  rpm: llmRpm.optional(),
+  params: llmParams.optional(),
+});
+const llmAliasShape = Object.fromEntries(llmAliasNames.map((name) => [name, llmAlias.prefault({})])) as Record<
+  LlmAliasName,
+  z.ZodPrefault<typeof llmAlias>
+>;
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -64,9 +105,22 @@ export const configSchema = z.strictObject({
     .prefault({}),
   llm: z
     .strictObject({
-      base_url: url(['http', 'https']),
-      api_key: nonEmptyOrUnset,
-      model: nonEmptyOrUnset,
+      ...llmBackendShape,
+      provider: llmProvider.optional(),
+      headers: z.record(z.string(), z.string()).default({}),
+      structured_outputs: llmStructuredOutputs.default('json_object'),
+      concurrency: llmConcurrency.optional(),
+      timeout_ms: llmTimeout.default(120_000),
+      rpm: llmRpm.default(0),
+      params: llmParams.prefault({}),
+      max_retries: z.coerce.number().int().min(0).max(10).default(2),
+      retry_base_ms: z.coerce.number().int().min(0).default(500),
+      retry_max_wait_ms: z.coerce.number().int().min(0).default(60_000),
+      cache: z.enum(['on', 'off', 'read-only']).default('on'),
+      cache_ttl_ms: z.coerce.number().int().min(0).default(0),
+      blocklist: z.array(z.string().trim().min(1)).default([]),
+      moderation_alias: z.enum(llmAliasNames).optional(),
+      aliases: z.strictObject(llmAliasShape).prefault({}),
     })
     .prefault({}),
 });
@@ -82,9 +136,12 @@ export const environmentOverrides: Record<string, string> = {
   KOIVULAHTI_SQLITE_PATH: 'database.sqlite_path',
   NATS_URL: 'nats.url',
   LOG_LEVEL: 'log.level',
+  LLM_PROVIDER: 'llm.provider',
   LLM_BASE_URL: 'llm.base_url',
   LLM_API_KEY: 'llm.api_key',
   LLM_MODEL: 'llm.model',
+  LLM_MODEL_PATH: 'llm.model_path',
+  LLM_CACHE: 'llm.cache',
 };
 
 export const defaultConfigPath = './data/config.toml';

@@ -92,7 +92,7 @@ export function redactUrl(url: string): string {
  * JSON columns are jsonb on PostgreSQL (already parsed by pg) and text on SQLite. The dialect decides, not the value's
  * type: a jsonb string comes back from pg as a plain JavaScript string that must not be parsed again.
  */
-export function readJson<T = unknown>(value: unknown, dialect?: SqlDialect): T {
+export function readJson<T = unknown>(value: unknown, dialect: SqlDialect): T {
   if (dialect === 'postgres') return value as T;
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }

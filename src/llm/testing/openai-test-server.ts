@@ -1,0 +1,300 @@
+/**
+ * A real HTTP server on loopback that speaks the OpenAI protocol (`/v1/chat/completions` plain and SSE, `/v1/models`,
+ * `/v1/embeddings`), scripted per test. It counts requests and in-flight calls (current and maximum) and records
+ * when a client closed its connection before the answer was complete.
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+export interface ScriptedUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export type ScriptedReply =
+  /** A plain chat completion. `finishReason` defaults to `stop`; `usage: null` leaves usage out. */
+  | { type: 'chat'; content: string; finishReason?: string; usage?: ScriptedUsage | null; delayMs?: number; model?: string }
+  /**
+   * An SSE stream of `chunks` as content deltas, then a finish chunk, a usage chunk (when asked for) and `[DONE]`.
+   * `disconnectAfter`: destroy the socket after that many chunks. `hangAfter`: stop sending after that many chunks
+   * and keep the connection open. `finishReason: null` ends cleanly without a finish reason.
+   */
+  | {
+      type: 'stream';
+      chunks: string[];
+      finishReason?: string | null;
+      usage?: ScriptedUsage | null;
+      firstChunkDelayMs?: number;
+      chunkDelayMs?: number;
+      disconnectAfter?: number;
+      hangAfter?: number;
+    }
+  | { type: 'error'; status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
+  /** Accepts the request and never answers (until the client gives up). */
+  | { type: 'hang' }
+  /** Destroys the connection without an answer. */
+  | { type: 'destroy' };
+
+export type ReplyScript = ScriptedReply | ((request: RecordedRequest) => ScriptedReply);
+
+export interface RecordedRequest {
+  index: number;
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body (undefined for GET). */
+  body: Record<string, unknown> | undefined;
+  /** `performance.now()` when the request arrived. */
+  receivedAt: number;
+  /** `performance.now()` when the first content chunk was written (streams). */
+  firstChunkAt?: number;
+  /** `performance.now()` when the connection closed before the answer was complete. */
+  closedEarlyAt?: number;
+}
+
+export interface OpenAITestServer {
+  /** Base URL including `/v1`. */
+  readonly url: string;
+  readonly requests: readonly RecordedRequest[];
+  /** Chat-completion and embedding requests received. */
+  readonly requestCount: number;
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  /** Replies for the next requests, in order. */
+  enqueue(...replies: ReplyScript[]): void;
+  /** The reply when the queue is empty (default: HTTP 500 "no scripted reply"). */
+  setDefault(reply: ReplyScript): void;
+  /** Resolves with `closedEarlyAt` of request `index` once the client has closed it. */
+  waitForClose(index: number, timeoutMs?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface OpenAITestServerOptions {
+  models?: string[];
+  embeddingDimensions?: number;
+}
+
+export async function startOpenAITestServer(options: OpenAITestServerOptions = {}): Promise<OpenAITestServer> {
+  const queue: ReplyScript[] = [];
+  let fallback: ReplyScript = { type: 'error', status: 500, body: { error: { message: 'no scripted reply', type: 'server_error' } } };
+  const requests: RecordedRequest[] = [];
+  const closeWaiters = new Map<number, Array<(at: number) => void>>();
+  let requestCount = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const models = options.models ?? ['test-model'];
+  const dimensions = options.embeddingDimensions ?? 8;
+
+  const server: Server = createServer((request, response) => {
+    void handle(request, response);
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const recorded: RecordedRequest = {
+      index: requests.length,
+      method: request.method ?? 'GET',
+      path,
+      headers: request.headers,
+      body,
+      receivedAt: performance.now(),
+    };
+    requests.push(recorded);
+    if (request.method === 'GET' && path === '/v1/models') {
+      sendJson(response, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', owned_by: 'test' })) });
+      return;
+    }
+    const counted = request.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/embeddings');
+    if (!counted) {
+      sendJson(response, 404, { error: { message: `no route ${request.method} ${path}` } });
+      return;
+    }
+    requestCount++;
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      inFlight--;
+    };
+    response.on('close', () => {
+      if (!response.writableFinished) {
+        recorded.closedEarlyAt = performance.now();
+        for (const resolve of closeWaiters.get(recorded.index) ?? []) resolve(recorded.closedEarlyAt);
+        closeWaiters.delete(recorded.index);
+      }
+      settle();
+    });
+    if (path === '/v1/embeddings' && queue.length === 0) {
+      const input = body?.input;
+      const texts = Array.isArray(input) ? input.map(String) : [String(input ?? '')];
+      sendJson(response, 200, {
+        object: 'list',
+        model: body?.model ?? models[0],
+        data: texts.map((text, index) => ({ object: 'embedding', index, embedding: embeddingOf(text, dimensions) })),
+        usage: { prompt_tokens: texts.length, total_tokens: texts.length },
+      });
+      return;
+    }
+    const script = queue.shift() ?? fallback;
+    await play(typeof script === 'function' ? script(recorded) : script, recorded, response);
+  }
+
+  async function play(reply: ScriptedReply, recorded: RecordedRequest, response: ServerResponse): Promise<void> {
+    const model = String(recorded.body?.model ?? models[0]);
+    switch (reply.type) {
+      case 'hang':
+        return;
+      case 'destroy':
+        response.socket?.destroy();
+        return;
+      case 'error':
+        await delay(reply.delayMs);
+        if (response.destroyed) return;
+        sendJson(response, reply.status, reply.body ?? { error: { message: `scripted ${reply.status}` } }, reply.headers);
+        return;
+      case 'chat': {
+        await delay(reply.delayMs);
+        if (response.destroyed) return;
+        const usage = reply.usage === undefined ? { prompt_tokens: 10, completion_tokens: 5 } : reply.usage;
+        sendJson(response, 200, {
+          id: `chatcmpl-${recorded.index}`,
+          object: 'chat.completion',
+          created: 1_700_000_000,
+          model: reply.model ?? model,
+          choices: [{ index: 0, message: { role: 'assistant', content: reply.content }, finish_reason: reply.finishReason ?? 'stop' }],
+          ...(usage === null ? {} : { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
+        });
+        return;
+      }
+      case 'stream': {
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        response.flushHeaders();
+        const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
+          `data: ${JSON.stringify({
+            id: `chatcmpl-${recorded.index}`,
+            object: 'chat.completion.chunk',
+            created: 1_700_000_000,
+            model,
+            choices: [{ index: 0, delta, finish_reason: finishReason }],
+          })}\n\n`;
+        await delay(reply.firstChunkDelayMs);
+        for (let index = 0; index < reply.chunks.length; index++) {
+          if (response.destroyed) return;
+          if (reply.disconnectAfter === index) {
+            await disconnect(response);
+            return;
+          }
+          if (reply.hangAfter === index) return;
+          if (index > 0) await delay(reply.chunkDelayMs);
+          if (response.destroyed) return;
+          await write(
+            response,
+            chunk(index === 0 ? { role: 'assistant', content: reply.chunks[index] } : { content: reply.chunks[index] }, null),
+          );
+          if (index === 0) recorded.firstChunkAt = performance.now();
+        }
+        if (reply.disconnectAfter !== undefined && reply.disconnectAfter >= reply.chunks.length) {
+          await disconnect(response);
+          return;
+        }
+        if (reply.hangAfter !== undefined && reply.hangAfter >= reply.chunks.length) return;
+        const finishReason = reply.finishReason === undefined ? 'stop' : reply.finishReason;
+        if (finishReason !== null) response.write(chunk({}, finishReason));
+        const usage = reply.usage === undefined ? { prompt_tokens: 10, completion_tokens: reply.chunks.length } : reply.usage;
+        const wantsUsage = (recorded.body?.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+        if (usage !== null && wantsUsage)
+          response.write(
+            `data: ${JSON.stringify({ id: `chatcmpl-${recorded.index}`, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`,
+          );
+        response.end('data: [DONE]\n\n');
+        return;
+      }
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    get requestCount() {
+      return requestCount;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    enqueue(...replies) {
+      queue.push(...replies);
+    },
+    setDefault(reply) {
+      fallback = reply;
+    },
+    waitForClose(index, timeoutMs = 5_000) {
+      const closedAt = requests[index]?.closedEarlyAt;
+      if (closedAt !== undefined) return Promise.resolve(closedAt);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`request ${index} was not closed within ${timeoutMs} ms`)), timeoutMs);
+        const waiters = closeWaiters.get(index) ?? [];
+        waiters.push((at) => {
+          clearTimeout(timer);
+          resolve(at);
+        });
+        closeWaiters.set(index, waiters);
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    },
+  };
+}
+
+async function readBody(request: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const parts: Buffer[] = [];
+  for await (const part of request) parts.push(part as Buffer);
+  if (parts.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+/** Resolves once the chunk is handed to the socket, so the client has it before anything else happens. */
+function write(response: ServerResponse, text: string): Promise<void> {
+  return new Promise((resolve) => response.write(text, () => resolve()));
+}
+
+/** Cuts the connection mid-answer, after what was written has had time to reach the client. */
+async function disconnect(response: ServerResponse): Promise<void> {
+  await delay(20);
+  response.socket?.destroy();
+}
+
+function delay(milliseconds: number | undefined): Promise<void> {
+  return milliseconds === undefined || milliseconds <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+/** A deterministic unit vector per text, so tests can compare embeddings. */
+function embeddingOf(text: string, dimensions: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (let index = 0; index < text.length; index++) vector[index % dimensions] = (vector[index % dimensions] ?? 0) + text.charCodeAt(index);
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((value) => value / norm);
+}
