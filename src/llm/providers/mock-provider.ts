@@ -3,6 +3,7 @@
  * every request. An empty queue is a test bug and fails loudly (unless a default reply is set).
  */
 import { abortError } from '../errors.js';
+import { realSleep } from '../limits.js';
 import type { FinishReason, LlmProvider, ProviderRequest, ProviderResult, StreamPart, TokenUsage } from '../provider.js';
 
 export type MockReply =
@@ -110,16 +111,5 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
 
 async function wait(milliseconds: number | undefined, signal: AbortSignal | undefined): Promise<void> {
   if (signal?.aborted) throw abortError(signal);
-  if (milliseconds === undefined || milliseconds <= 0) return;
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  if (milliseconds !== undefined && milliseconds > 0) await realSleep(milliseconds, signal);
 }
