@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './core/config.js';
-import { isAppError } from './core/errors.js';
+import { AppError, isAppError, ValidationError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
 import { version } from './core/version.js';
 import { redactUrl } from './store/database.js';
@@ -16,11 +16,20 @@ Usage: koivulahti <command> [options]
 Commands:
   start      migrate the database, then serve the web app and run every role in this process
   migrate    apply pending database migrations and exit
+  sim        run the village headless: sim --seed N --days D [--catalog DIR] [--out FILE.jsonl] [--memory]
+  replay     re-run a recorded village run and compare: replay --run ID [--from SIM_TS] [--catalog DIR]
 
 Options:
   --host HOST       address to bind (default 127.0.0.1; env HOST)
   --port PORT       port to listen on (default 8080; env PORT)
   --config FILE     configuration file (default ./data/config.toml; env KOIVULAHTI_CONFIG)
+  --seed N          sim: the run's seed (default 42)
+  --days D          sim: sim-days to run (default 7)
+  --catalog DIR     sim, replay: village catalog directory (default: the built-in Koivulahti catalog)
+  --out FILE        sim: also write every event as one JSON line to FILE
+  --memory          sim: keep the run in an in-memory database instead of the configured store (no replay later)
+  --run ID          replay: the run id printed by sim
+  --from SIM_TS     replay: start from the newest daily snapshot at or before this sim time (e.g. 2026-05-07T00:00)
   -h, --help        show this help
   -v, --version     print the version
 
@@ -50,13 +59,92 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
     const { migrate } = await import('./runtime.js');
     const config = loadConfig(options.environment, options.overrides);
     const report = await migrate(config);
-    console.log(report.applied.length === 0 ? 'Database is up to date.' : `Applied ${report.applied.length} migration(s):\n  ${report.applied.join('\n  ')}`);
+    console.log(
+      report.applied.length === 0
+        ? 'Database is up to date.'
+        : `Applied ${report.applied.length} migration(s):\n  ${report.applied.join('\n  ')}`,
+    );
+  },
+  async sim(options) {
+    const { simulate } = await import('./village/index.js');
+    const seed = integerOption(options.values.seed, '--seed', 42);
+    const days = integerOption(options.values.days, '--days', 7);
+    const database = await openVillageDatabase(options, options.values.memory === true);
+    try {
+      const { EventStore, SnapshotStore } = await import('./store/index.js');
+      const result = await simulate({
+        seed,
+        days,
+        catalogDirectory: stringOption(options.values.catalog),
+        out: stringOption(options.values.out),
+        persistence: { store: new EventStore(database), snapshots: new SnapshotStore(database) },
+        progress: process.stderr,
+      });
+      console.log(
+        `Run ${result.runId}: ${days} sim-day(s), seed ${seed}, ${result.events} events in ${result.seconds.toFixed(2)} s (log sha256 ${result.logHash.slice(0, 16)})`,
+      );
+      console.log(result.summary);
+      if (options.values.memory !== true) console.log(`\nReplay it with: koivulahti replay --run ${result.runId}`);
+    } finally {
+      await database.destroy();
+    }
+  },
+  async replay(options) {
+    const { formatReplayReport, replay } = await import('./village/index.js');
+    const runId = stringOption(options.values.run);
+    if (runId === undefined) throw new ValidationError('replay needs --run ID (printed by koivulahti sim)');
+    const database = await openVillageDatabase(options, false);
+    try {
+      const { EventStore, SnapshotStore } = await import('./store/index.js');
+      const report = await replay({
+        runId,
+        from: stringOption(options.values.from),
+        catalogDirectory: stringOption(options.values.catalog),
+        persistence: { store: new EventStore(database), snapshots: new SnapshotStore(database) },
+      });
+      console.log(formatReplayReport(report));
+      if (!report.identical) throw new AppError('internal', `replay of ${runId} diverged at version ${report.divergence?.version ?? '?'}`);
+    } finally {
+      await database.destroy();
+    }
   },
 };
+
+/** The configured store (migrated), or a throwaway in-memory SQLite database for `sim --memory`. */
+async function openVillageDatabase(options: CommandOptions, inMemory: boolean) {
+  const { openDatabase, runMigrations, storeMigrations } = await import('./store/index.js');
+  if (inMemory) {
+    const database = await openDatabase({ sqlitePath: ':memory:' });
+    await runMigrations(database, storeMigrations);
+    return database;
+  }
+  const { allMigrations, openConfiguredDatabase } = await import('./runtime.js');
+  const database = await openConfiguredDatabase(loadConfig(options.environment, options.overrides));
+  try {
+    await runMigrations(database, allMigrations);
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
+  return database;
+}
+
+function stringOption(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function integerOption(value: string | boolean | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed)) throw new ValidationError(`${name} must be an integer, got ${String(value)}`);
+  return parsed;
+}
 
 interface CommandOptions {
   environment: Record<string, string | undefined>;
   overrides: Record<string, string | undefined>;
+  /** The parsed command-line options, for commands with options of their own. */
+  values: Record<string, string | boolean | undefined>;
 }
 
 export async function main(argv: string[], environment: Record<string, string | undefined> = process.env): Promise<number> {
@@ -89,7 +177,7 @@ export async function main(argv: string[], environment: Record<string, string | 
   const overrides: Record<string, string | undefined> = { 'server.host': values.host, 'server.port': values.port };
   const commandEnvironment = values.config ? { ...environment, KOIVULAHTI_CONFIG: values.config } : environment;
   try {
-    await command({ environment: commandEnvironment, overrides });
+    await command({ environment: commandEnvironment, overrides, values });
     return 0;
   } catch (error) {
     if (isAppError(error)) console.error(`koivulahti: ${error.code}: ${error.message}`);
@@ -107,6 +195,13 @@ function parseCommandLine(argv: string[]) {
       host: { type: 'string' },
       port: { type: 'string' },
       config: { type: 'string' },
+      seed: { type: 'string' },
+      days: { type: 'string' },
+      catalog: { type: 'string' },
+      out: { type: 'string' },
+      memory: { type: 'boolean' },
+      run: { type: 'string' },
+      from: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../catalog-loader.js';
+import type { EventType } from './catalog-schema.js';
+import { decideRenders, impactComponents, impactScore } from './impact.js';
+import { defaultVillageSettings } from './village-settings.js';
+
+const { catalog } = loadCatalog();
+const type = (id: string) => catalog.eventTypes.find((entry) => entry.id === id) as EventType;
+const base = {
+  severity: 0.2,
+  publicness: 0.3,
+  recentSameType: 0,
+  category: 'everyday',
+  valence: 0.3,
+  status: 0.4,
+  depth: 0,
+  followUpProbability: 0,
+};
+
+describe('impact', () => {
+  it('given a quiet everyday chat, when scored, then it stays below every channel threshold', () => {
+    const components = impactComponents({ ...base, severity: 0.05, publicness: 0.3, recentSameType: 5 });
+    expect(components).toEqual({ severity: 0.05, publicness: 0.3, novelty: 0.1667, conflict: 0, status: 0.4, cascade: 0 });
+    expect(impactScore(components, defaultVillageSettings.impactWeights)).toBeLessThan(0.25);
+  });
+
+  it('given a public conflict among notable people, when scored, then it reaches NEWS', () => {
+    const components = impactComponents({
+      ...base,
+      severity: 0.6,
+      publicness: 0.85,
+      category: 'conflict',
+      valence: -0.5,
+      status: 0.9,
+      followUpProbability: 0.4,
+    });
+    expect(components.conflict).toBe(1);
+    expect(components.cascade).toBe(0.2);
+    expect(impactScore(components, defaultVillageSettings.impactWeights)).toBeGreaterThanOrEqual(0.65);
+  });
+
+  it('given repeats of a type, when scored, then novelty falls as 1/(1+n)', () => {
+    expect([0, 1, 3].map((recentSameType) => impactComponents({ ...base, recentSameType }).novelty)).toEqual([1, 0.5, 0.25]);
+  });
+
+  it('given a follow-up deep in a cascade, when scored, then cascade grows with depth and is capped at 1', () => {
+    expect(impactComponents({ ...base, depth: 1 }).cascade).toBe(0.5);
+    expect(impactComponents({ ...base, depth: 3, followUpProbability: 1 }).cascade).toBe(1);
+  });
+
+  it('given the weights, when only one weight is set, then the score is that component (weights are normalised)', () => {
+    const components = impactComponents({ ...base, severity: 0.7 });
+    const weights = { severity: 2, publicness: 0, novelty: 0, conflict: 0, status: 0, cascade: 0 };
+    expect(impactScore(components, weights)).toBe(0.7);
+  });
+
+  it('given the seed thresholds, when deciding renders, then each default channel renders at or above its threshold only', () => {
+    const engagement = type('engagement');
+    const cast = { actors: ['npc_mikko'], targets: ['npc_eeva'] };
+    const used = { FEED: 0, CHAT: 0, NEWS: 0 };
+    const outcomes = (score: number) =>
+      Object.fromEntries(
+        decideRenders(engagement, score, cast, catalog.channels, used).map((decision) => [decision.channel, decision.outcome]),
+      );
+    expect(outcomes(0.3)).toEqual({ FEED: 'below_threshold', NEWS: 'below_threshold', CHAT: 'render' });
+    expect(outcomes(0.4)).toEqual({ FEED: 'render', NEWS: 'below_threshold', CHAT: 'render' });
+    expect(outcomes(0.65)).toEqual({ FEED: 'render', NEWS: 'render', CHAT: 'render' });
+  });
+
+  it('given a spent daily budget, when an event qualifies, then it is over budget; authors follow the channel', () => {
+    const decisions = decideRenders(type('engagement'), 0.9, { actors: ['npc_mikko'], targets: ['npc_eeva'] }, catalog.channels, {
+      FEED: 0,
+      CHAT: 60,
+      NEWS: 3,
+    });
+    expect(decisions).toEqual([
+      { channel: 'FEED', outcome: 'render', author: 'npc_mikko' },
+      { channel: 'NEWS', outcome: 'over_budget', author: 'npc_aino' },
+      { channel: 'CHAT', outcome: 'over_budget', author: 'npc_eeva' },
+    ]);
+  });
+});

@@ -1,0 +1,35 @@
+/** The Village product's public surface: catalog loading, the engine, runs, replay and the CLI commands' logic. */
+export { CatalogError, defaultCatalogDirectory, hashCatalog, type LoadedCatalog, loadCatalog, validateCatalog } from './catalog-loader.js';
+export type { Catalog, CatalogIssue, Channel, EventType, Language, Npc, Place } from './domain/catalog-schema.js';
+export { buildCatalogIndex, type CatalogIndex } from './domain/context.js';
+export { type EngineContext, evolve, runTick, tick } from './domain/engine.js';
+export type {
+  DayStarted,
+  Happening,
+  PendingHappening,
+  RenderDecision,
+  RenderRequested,
+  RunStarted,
+  VillageEvent,
+  VillageEventType,
+} from './domain/events.js';
+export { decideRenders, impactComponents, impactScore } from './domain/impact.js';
+export { formatLocal, parseInstant, toLocalTime } from './domain/sim-time.js';
+export { createInitialState, type Memory, type NpcState, type Relationship, type VillageState } from './domain/state.js';
+export { defaultVillageSettings, parseVillageSettings, type VillageSettings, villageSettingsSchema } from './domain/village-settings.js';
+export { formatReplayReport, replay, type SimulateOptions, type SimulateResult, simulate } from './sim-command.js';
+export { SimulationTally } from './simulation-summary.js';
+export {
+  canonicalEvent,
+  canonicalJson,
+  hashSettings,
+  loadSnapshot,
+  type ReplayReport,
+  type RunPersistence,
+  replayRun,
+  runIdFor,
+  serializeEvent,
+  VillageRun,
+  type VillageSnapshot,
+  worldStreamId,
+} from './world-runner.js';

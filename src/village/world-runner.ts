@@ -1,0 +1,305 @@
+/**
+ * Runs of the village: a run is (world, seed, catalog hash, config hash), recorded in its first event. The runner
+ * drives the pure engine tick by tick, appends the events to the stream `world-<run id>`, keeps the state projection
+ * in memory and saves a snapshot (state + rng state) at the end of every sim-day. A run restored from a snapshot
+ * continues exactly like the uninterrupted one.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { ValidationError } from '../core/errors.js';
+import { Rng, type RngState } from '../core/rng.js';
+import type { EventStore, NewEvent, RecordedEvent, SnapshotStore } from '../store/index.js';
+import type { LoadedCatalog } from './catalog-loader.js';
+import { buildCatalogIndex, type CatalogIndex } from './domain/context.js';
+import { evolve, tick } from './domain/engine.js';
+import type { RunStarted, VillageEvent } from './domain/events.js';
+import { formatLocal, parseInstant, simDayOf, tickInstant } from './domain/sim-time.js';
+import { createInitialState, type VillageState } from './domain/state.js';
+import { defaultVillageSettings, type VillageSettings } from './domain/village-settings.js';
+
+export const snapshotSchemaVersion = 1;
+
+export interface VillageSnapshot {
+  state: VillageState;
+  rng: RngState;
+}
+
+export interface RunPersistence {
+  store: EventStore;
+  snapshots: SnapshotStore;
+}
+
+export interface RunOptions {
+  catalog: LoadedCatalog;
+  seed: number;
+  settings?: VillageSettings;
+  persistence?: RunPersistence;
+  /** Called for every event in order with its stream version (1 = run_started). */
+  onEvent?: (event: VillageEvent, version: number) => void;
+  /** Called after each completed sim-day. */
+  onDay?: (day: number) => void;
+}
+
+export function hashSettings(settings: VillageSettings): string {
+  return createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+}
+
+export function runIdFor(world: string, seed: number, catalogHash: string, configHash: string): string {
+  return `${world}-${seed}-${catalogHash.slice(0, 8)}${configHash.slice(0, 4)}`;
+}
+
+export function worldStreamId(runId: string): string {
+  return `world-${runId}`;
+}
+
+/** The bytes of an event in the log, keys in the order the engine wrote them (what the log hash and `--out` use). */
+export function serializeEvent(event: { type: string; data: unknown }): string {
+  return JSON.stringify({ type: event.type, data: event.data });
+}
+
+/**
+ * JSON with object keys sorted: how replay compares a re-run event with a stored one, because PostgreSQL's jsonb
+ * does not keep key order (the values, not the key order, are what must match).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, nested: unknown) => {
+    if (nested === null || typeof nested !== 'object' || Array.isArray(nested)) return nested;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(nested).sort()) sorted[key] = (nested as Record<string, unknown>)[key];
+    return sorted;
+  });
+}
+
+export function canonicalEvent(event: { type: string; data: unknown }): string {
+  return canonicalJson({ type: event.type, data: event.data });
+}
+
+/** How a snapshot is stored: as one JSON string, so jsonb cannot reorder the state's keys (iteration order matters). */
+interface StoredSnapshot {
+  encoding: 'json';
+  text: string;
+}
+
+export async function loadSnapshot(
+  snapshots: SnapshotStore,
+  streamId: string,
+  atOrBefore?: number,
+): Promise<{ snapshot: VillageSnapshot; version: number } | undefined> {
+  const found = await snapshots.loadLatest<StoredSnapshot>(streamId, {
+    schemaVersion: snapshotSchemaVersion,
+    ...(atOrBefore !== undefined ? { atOrBefore } : {}),
+  });
+  if (!found) return undefined;
+  return { snapshot: JSON.parse(found.state.text) as VillageSnapshot, version: found.version };
+}
+
+export class VillageRun {
+  readonly identity: RunStarted;
+  readonly streamId: string;
+  readonly index: CatalogIndex;
+  state: VillageState;
+  /** Stream version of the last event produced. */
+  version: number;
+  private readonly rng: Rng;
+  private readonly persistence: RunPersistence | undefined;
+  private readonly onEvent: RunOptions['onEvent'];
+  private readonly onDay: RunOptions['onDay'];
+  private buffer: NewEvent[] = [];
+  /** The sim-day whose end was already handled (so a resumed run does not end its snapshot day twice). */
+  private endedDay = 0;
+  private persistedVersion: number;
+  private readonly hash: Hash = createHash('sha256');
+
+  private constructor(options: RunOptions, state: VillageState, rng: Rng, version: number) {
+    const settings = options.settings ?? defaultVillageSettings;
+    const { catalog, hash } = options.catalog;
+    const configHash = hashSettings(settings);
+    this.identity = {
+      runId: runIdFor(catalog.world.id, options.seed, hash, configHash),
+      world: catalog.world.id,
+      seed: options.seed,
+      catalogHash: hash,
+      configHash,
+      start: catalog.world.start,
+      tickMinutes: catalog.world.tickMinutes,
+      language: catalog.world.language,
+    };
+    this.streamId = worldStreamId(this.identity.runId);
+    this.index = buildCatalogIndex(catalog, settings);
+    this.state = state;
+    this.rng = rng;
+    this.version = version;
+    this.persistedVersion = version;
+    this.persistence = options.persistence;
+    this.onEvent = options.onEvent;
+    this.onDay = options.onDay;
+  }
+
+  /** A new run: the initial state and, as its first event, `run_started`. */
+  static start(options: RunOptions): VillageRun {
+    const settings = options.settings ?? defaultVillageSettings;
+    const run = new VillageRun(options, createInitialState(options.catalog.catalog, settings), Rng.fromSeed(options.seed), 0);
+    run.record({ type: 'run_started', data: run.identity });
+    return run;
+  }
+
+  /** Continues from a snapshot taken at `version` of the run's stream. */
+  static resume(options: RunOptions, snapshot: VillageSnapshot, version: number): VillageRun {
+    const run = new VillageRun(options, structuredClone(snapshot.state), Rng.fromState(snapshot.rng), version);
+    run.endedDay = run.state.day;
+    return run;
+  }
+
+  snapshot(): VillageSnapshot {
+    return { state: structuredClone(this.state), rng: this.rng.state() };
+  }
+
+  /** SHA-256 of the events this object produced (serialized, newline-separated). */
+  logHash(): string {
+    return this.hash.copy().digest('hex');
+  }
+
+  simTime(): string {
+    return formatLocal(tickInstant(this.index.clock, Math.max(0, this.state.tick)));
+  }
+
+  /** Runs whole sim-days; flushes and snapshots at the end of each. */
+  async advanceDays(days: number): Promise<void> {
+    const lastDay = Math.max(this.state.day, 0) + days;
+    for (;;) {
+      const nextDay = simDayOf(this.index.clock, this.state.tick + 1);
+      if (this.state.day >= 1 && nextDay !== this.state.day) await this.endDay();
+      if (nextDay > lastDay) break;
+      for (const event of tick(this.state, { index: this.index, rng: this.rng })) {
+        this.state = evolve(this.state, event);
+        this.record(event);
+      }
+    }
+    await this.flush();
+  }
+
+  private record(event: VillageEvent): void {
+    this.version += 1;
+    const line = serializeEvent(event);
+    this.hash.update(this.version === 1 ? line : `\n${line}`);
+    this.onEvent?.(event, this.version);
+    if (this.persistence) this.buffer.push({ type: event.type, data: event.data });
+  }
+
+  private async endDay(): Promise<void> {
+    if (this.endedDay === this.state.day) return;
+    this.endedDay = this.state.day;
+    await this.flush();
+    if (this.persistence)
+      await this.persistence.snapshots.save<StoredSnapshot>(
+        this.streamId,
+        this.version,
+        { encoding: 'json', text: JSON.stringify(this.snapshot()) },
+        snapshotSchemaVersion,
+      );
+    this.onDay?.(this.state.day);
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.persistence || this.buffer.length === 0) return;
+    const events = this.buffer;
+    this.buffer = [];
+    const expected = this.persistedVersion === 0 ? 'no-stream' : this.persistedVersion;
+    await this.persistence.store.append(this.streamId, expected, events);
+    this.persistedVersion += events.length;
+  }
+}
+
+export interface ReplayOptions {
+  catalog: LoadedCatalog;
+  settings?: VillageSettings;
+  persistence: RunPersistence;
+  runId: string;
+  /** Start from the newest snapshot at or before this instant (epoch ms) instead of from the seed. */
+  from?: number;
+}
+
+export interface ReplayReport {
+  runId: string;
+  identical: boolean;
+  /** Version the comparison started after (0 = from the seed). */
+  startedAfter: number;
+  compared: number;
+  recorded: number;
+  divergence?: { version: number; expected: string | undefined; actual: string | undefined };
+}
+
+/** Re-runs a recorded run (from its seed or a snapshot) and compares every event with the stored log. */
+export async function replayRun(options: ReplayOptions): Promise<ReplayReport> {
+  const { store, snapshots } = options.persistence;
+  const streamId = worldStreamId(options.runId);
+  const recorded = await readWholeStream(store, streamId);
+  const first = recorded[0];
+  if (first?.type !== 'run_started') throw new ValidationError(`no village run ${options.runId} (stream ${streamId} is empty)`);
+  const started = first.data as RunStarted;
+  const settings = options.settings ?? defaultVillageSettings;
+  if (started.catalogHash !== options.catalog.hash)
+    throw new ValidationError(
+      `run ${options.runId} used catalog ${started.catalogHash.slice(0, 12)}, this catalog is ${options.catalog.hash.slice(0, 12)}; pass --catalog with the run's catalog`,
+    );
+  if (started.configHash !== hashSettings(settings))
+    throw new ValidationError(`run ${options.runId} used village settings ${started.configHash.slice(0, 12)}, these differ`);
+
+  const lastDay = recorded.reduce((day, event) => (event.type === 'day_started' ? (event.data as { day: number }).day : day), 0);
+  let startedAfter = 0;
+  let snapshot: VillageSnapshot | undefined;
+  if (options.from !== undefined) {
+    const from = options.from;
+    const atOrBefore = recorded.filter((event) => {
+      const simTime = (event.data as { simTime?: string }).simTime;
+      return event.type === 'clock_advanced' && simTime !== undefined && parseInstant(simTime) <= from;
+    });
+    const limit = atOrBefore[atOrBefore.length - 1]?.version ?? 0;
+    const found = await loadSnapshot(snapshots, streamId, limit);
+    if (found) {
+      snapshot = found.snapshot;
+      startedAfter = found.version;
+    }
+  }
+
+  const report: ReplayReport = { runId: options.runId, identical: true, startedAfter, compared: 0, recorded: recorded.length };
+  const stop = new Error('diverged');
+  const runOptions: RunOptions = {
+    catalog: options.catalog,
+    seed: started.seed,
+    settings,
+    onEvent: (event, version) => {
+      const expected = recorded[version - 1];
+      const expectedLine = expected ? canonicalEvent(expected) : undefined;
+      const actualLine = canonicalEvent(event);
+      if (expectedLine !== actualLine) {
+        report.identical = false;
+        report.divergence = { version, expected: expectedLine, actual: actualLine };
+        throw stop;
+      }
+      report.compared += 1;
+    },
+  };
+  try {
+    const run = snapshot ? VillageRun.resume(runOptions, snapshot, startedAfter) : VillageRun.start(runOptions);
+    await run.advanceDays(lastDay - Math.max(run.state.day, 0));
+  } catch (error) {
+    if (error !== stop) throw error;
+  }
+  if (report.identical && startedAfter + report.compared !== recorded.length) {
+    report.identical = false;
+    const version = startedAfter + report.compared + 1;
+    const expected = recorded[version - 1];
+    report.divergence = { version, expected: expected ? canonicalEvent(expected) : undefined, actual: undefined };
+  }
+  return report;
+}
+
+async function readWholeStream(store: EventStore, streamId: string): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  const page = 5_000;
+  for (;;) {
+    const batch = await store.readStream(streamId, { fromVersion: events.length + 1, limit: page });
+    events.push(...batch);
+    if (batch.length < page) return events;
+  }
+}
