@@ -53,9 +53,9 @@ module.exports = {
     },
     {
       name: 'web-is-a-kit-for-product-http',
-      comment: 'A product uses the web kit (layout, SSE helpers) only from its http/ folder; its domain and services stay web-free.',
+      comment: 'A product uses the web kit (layout, SSE helpers, the ProductModule contract) only from its http/ folder and index.ts.',
       severity: 'error',
-      from: { path: `${root}${products}/`, pathNot: `${root}${products}/http/` },
+      from: { path: `${root}${products}/`, pathNot: `${root}${products}/(http/|index\\.tsx?$)` },
       to: { path: `${root}web/` },
     },
     {

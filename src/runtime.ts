@@ -7,6 +7,7 @@ import type { Config } from './core/config.js';
 import type { Logger } from './core/logger.js';
 import { createLlmGateway, type LlmGateway, llmMigrations } from './llm/index.js';
 import { createMessaging, type Messaging, messagingMigrations } from './messaging/index.js';
+import { products } from './products.js';
 import {
   EventStore,
   type MigrationReport,
@@ -17,8 +18,14 @@ import {
   type StoreMigration,
   storeMigrations,
 } from './store/index.js';
+import type { ProductServices } from './web/product-module.js';
 
-export const allMigrations: readonly StoreMigration[] = [...storeMigrations, ...messagingMigrations, ...llmMigrations];
+export const allMigrations: readonly StoreMigration[] = [
+  ...storeMigrations,
+  ...messagingMigrations,
+  ...llmMigrations,
+  ...products.flatMap((product) => product.migrations),
+];
 
 export interface Runtime {
   config: Config;
@@ -28,6 +35,8 @@ export interface Runtime {
   snapshots: SnapshotStore;
   messaging: Messaging;
   llm: LlmGateway;
+  /** The slice of the runtime handed to products. */
+  services(): ProductServices;
   close(): Promise<void>;
 }
 
@@ -77,14 +86,18 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       await messaging.close().catch(() => undefined);
       throw error;
     }
+    const snapshots = new SnapshotStore(database);
     return {
       config,
       logger,
       database,
       store,
-      snapshots: new SnapshotStore(database),
+      snapshots,
       messaging,
       llm,
+      services() {
+        return { config, logger, clock: systemClock, database, store, snapshots, messaging, llm };
+      },
       async close() {
         await store.close();
         await llm.close();

@@ -24,6 +24,8 @@ declare module 'fastify' {
 export interface CreateAppOptions {
   /** Route plugins registered after the built-in ones (product APIs and pages, test routes). */
   routes?: ReadonlyArray<FastifyPluginAsync | FastifyPluginAsyncZod>;
+  /** Products whose routes include their own landing page (`/village`, `/chat`, `/tips`). */
+  productsWithPages?: readonly string[];
 }
 
 export async function createApp(context: WebContext, options: CreateAppOptions = {}): Promise<FastifyInstance> {
@@ -46,7 +48,9 @@ export async function createApp(context: WebContext, options: CreateAppOptions =
   await app.register(healthRoutes(context));
   await app.register(hub.routes);
   await app.register(staticRoutes());
-  await app.register(pageRoutes(context, { liveConnections: () => hub.connections().length }));
+  await app.register(
+    pageRoutes(context, { liveConnections: () => hub.connections().length, productsWithPages: options.productsWithPages ?? [] }),
+  );
   for (const routes of options.routes ?? []) await app.register(routes as FastifyPluginAsync);
   return app;
 }

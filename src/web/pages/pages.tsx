@@ -12,6 +12,8 @@ export interface PageOptions {
   liveConnections(): number;
   /** Seconds this process has been running. */
   uptimeSeconds?(): number;
+  /** Products that serve their own landing page; no placeholder is registered for them. */
+  productsWithPages?: readonly string[];
 }
 
 const products = [
@@ -181,6 +183,7 @@ export function pageRoutes(context: WebContext, options: PageOptions): FastifyPl
     const hidden = { schema: { hide: true } };
     app.get('/', hidden, async (_request, reply) => sendPage(reply, <HomePage />));
     for (const placeholder of placeholders) {
+      if (options.productsWithPages?.includes(placeholder.section)) continue;
       app.get(`/${placeholder.section}`, hidden, async (_request, reply) => sendPage(reply, <PlaceholderPage {...placeholder} />));
     }
     app.get('/admin', hidden, async (_request, reply) => {
