@@ -46,7 +46,8 @@ export const testDialects: TestDialect[] = [
       return `PostgreSQL is not reachable at ${testPostgresUrl}; skipping (set TEST_DATABASE_URL)`;
     },
     async open() {
-      const schema = `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+      // t_<epoch seconds>_<random>: CI drops leftovers older than an hour without touching a run in progress.
+      const schema = `t_${Math.floor(Date.now() / 1000)}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
       const admin = new pg.Client({ connectionString: testPostgresUrl });
       await admin.connect();
       await admin.query(`create schema ${schema}`);
