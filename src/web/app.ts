@@ -3,7 +3,7 @@
  * health, the SSE hub, static assets and the shell's pages. Products add their routes through `options.routes`.
  * The caller listens (or injects); closing the app ends open SSE streams first.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
 import { type FastifyPluginAsyncZod, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { WebContext } from './context.js';
 import { healthRoutes } from './health/health.js';
@@ -34,7 +34,7 @@ export async function createApp(context: WebContext, options: CreateAppOptions =
     loggerInstance: context.logger as FastifyBaseLogger,
     bodyLimit: context.config.server.body_limit_bytes,
     // One line per request at debug level instead of two at info: a local user's terminal stays readable.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
