@@ -58,6 +58,9 @@ const llmAliasShape = Object.fromEntries(llmAliasNames.map((name) => [name, llmA
   z.ZodPrefault<typeof llmAlias>
 >;
 
+/** A boolean that also accepts the strings `true` / `false` (environment variables). */
+const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1')]);
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -103,6 +106,30 @@ export const configSchema = z.strictObject({
       max_buffered_events: z.coerce.number().int().min(1).default(1_000),
     })
     .prefault({}),
+  village: z
+    .strictObject({
+      autostart: flag.default(true),
+      seed: z.coerce.number().int().min(0).max(2_147_483_647).default(1),
+      tick_ms: z.coerce.number().int().min(1).max(3_600_000).default(1_000),
+      speed: z.coerce.number().min(0.1).max(1_000).default(1),
+      render_workers: z.coerce.number().int().min(1).max(64).default(2),
+      feed_max_chars: z.coerce.number().int().min(20).max(10_000).default(500),
+      chat_max_chars: z.coerce.number().int().min(20).max(10_000).default(400),
+      news_max_chars: z.coerce.number().int().min(20).max(20_000).default(3_000),
+      read_rate_per_minute: z.coerce.number().int().min(0).default(600),
+    })
+    .prefault({}),
+  chat: z
+    .strictObject({
+      retrieval_k: z.coerce.number().int().min(0).max(32).default(4),
+      narrative_budget_hard: z.coerce.number().int().min(500).default(8000),
+      narrative_budget_soft: z.coerce.number().int().min(500).default(6000),
+      classifier_budget: z.coerce.number().int().min(500).default(4000),
+      history_window: z.coerce.number().int().min(2).max(5000).default(200),
+      ooc_marker: z.enum(['((', '[[', '{{', '//']).default('(('),
+      pin_cap: z.coerce.number().int().min(1).max(64).default(8),
+    })
+    .prefault({}),
   llm: z
     .strictObject({
       ...llmBackendShape,
@@ -121,6 +148,55 @@ export const configSchema = z.strictObject({
       blocklist: z.array(z.string().trim().min(1)).default([]),
       moderation_alias: z.enum(llmAliasNames).optional(),
       aliases: z.strictObject(llmAliasShape).prefault({}),
+    })
+    .prefault({}),
+  tips: z
+    .strictObject({
+      user_id: z
+        .string()
+        .regex(/^[a-z0-9_-]+$/, 'lower-case letters, digits, - and _ only')
+        .default('local'),
+      /** Empty = the machine's zone. */
+      timezone: z
+        .string()
+        .trim()
+        .refine((zone) => {
+          if (zone === '') return true;
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: zone });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'not an IANA time zone')
+        .default(''),
+      policy: z.enum(['linucb']).default('linucb'),
+      epsilon: z.coerce.number().min(0).max(1).default(0.1),
+      alpha: z.coerce.number().min(0).default(0.5),
+      lambda: z.coerce.number().positive().default(1),
+      reward_done: z.coerce.number().min(-1).max(1).default(1),
+      reward_helpful: z.coerce.number().min(-1).max(1).default(0.8),
+      reward_not_now: z.coerce.number().min(-1).max(1).default(0.1),
+      reward_dismiss: z.coerce.number().min(-1).max(1).default(0),
+      quiet_hours_start: z
+        .string()
+        .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'HH:MM')
+        .default('22:00'),
+      quiet_hours_end: z
+        .string()
+        .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'HH:MM')
+        .default('07:00'),
+      daily_budget: z.coerce.number().int().min(0).default(12),
+      dedup_days: z.coerce.number().int().min(0).default(14),
+      duplicate_threshold: z.coerce.number().gt(0).max(1).default(0.75),
+      snooze_minutes: z.coerce.number().int().min(0).default(120),
+      open_decision_minutes: z.coerce.number().int().min(1).default(240),
+      llm_candidates: z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]).default(true),
+      todoist_api_url: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'must start with http:// or https://')
+        .default('https://api.todoist.com/api/v1'),
+      ics_window_days: z.coerce.number().int().min(1).max(366).default(30),
     })
     .prefault({}),
 });
@@ -142,6 +218,16 @@ export const environmentOverrides: Record<string, string> = {
   LLM_MODEL: 'llm.model',
   LLM_MODEL_PATH: 'llm.model_path',
   LLM_CACHE: 'llm.cache',
+  TIPS_TIMEZONE: 'tips.timezone',
+  TIPS_EPSILON: 'tips.epsilon',
+  TODOIST_API_URL: 'tips.todoist_api_url',
+  CHAT_RETRIEVAL_K: 'chat.retrieval_k',
+  CHAT_NARRATIVE_BUDGET_HARD: 'chat.narrative_budget_hard',
+  CHAT_NARRATIVE_BUDGET_SOFT: 'chat.narrative_budget_soft',
+  KOIVULAHTI_VILLAGE_AUTOSTART: 'village.autostart',
+  KOIVULAHTI_VILLAGE_SEED: 'village.seed',
+  KOIVULAHTI_VILLAGE_TICK_MS: 'village.tick_ms',
+  KOIVULAHTI_VILLAGE_SPEED: 'village.speed',
 };
 
 export const defaultConfigPath = './data/config.toml';

@@ -14,11 +14,18 @@ export type {
   VillageEventType,
 } from './domain/events.js';
 export { decideRenders, impactComponents, impactScore } from './domain/impact.js';
+export { boundaryProblems, type GeneratedPost, generatedPostSchema, tones } from './domain/posts.js';
 export { formatLocal, parseInstant, toLocalTime } from './domain/sim-time.js';
 export { createInitialState, type Memory, type NpcState, type Relationship, type VillageState } from './domain/state.js';
 export { defaultVillageSettings, parseVillageSettings, type VillageSettings, villageSettingsSchema } from './domain/village-settings.js';
+export { villageModule, villageServiceFor } from './http/module.js';
+export { villageMigrations } from './read-model/migrations.js';
+export { contentStreamId } from './read-model/projection.js';
+export type { PostRow } from './read-model/queries.js';
+export { type RenderJobPayload, renderQueue } from './render/render-job.js';
 export { formatReplayReport, replay, type SimulateOptions, type SimulateResult, simulate } from './sim-command.js';
 export { SimulationTally } from './simulation-summary.js';
+export { type RunControl, VillageService, type VillageServiceDeps } from './village-service.js';
 export {
   canonicalEvent,
   canonicalJson,

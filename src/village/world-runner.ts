@@ -107,6 +107,8 @@ export class VillageRun {
   /** The sim-day whose end was already handled (so a resumed run does not end its snapshot day twice). */
   private endedDay = 0;
   private persistedVersion: number;
+  /** Versions up to this one are already in the store (a restored run re-derives them): not buffered, not reported. */
+  private replayedUpTo = 0;
   private readonly hash: Hash = createHash('sha256');
 
   private constructor(options: RunOptions, state: VillageState, rng: Rng, version: number) {
@@ -149,6 +151,46 @@ export class VillageRun {
     return run;
   }
 
+  /**
+   * Continues a run recorded in the store: from its newest snapshot (or the seed), re-deriving the events after it
+   * deterministically up to the stream's head, without writing or reporting them again. An empty stream starts the run.
+   */
+  static async restore(options: RunOptions & { persistence: RunPersistence }): Promise<VillageRun> {
+    const settings = options.settings ?? defaultVillageSettings;
+    const { catalog, hash } = options.catalog;
+    const streamId = worldStreamId(runIdFor(catalog.world.id, options.seed, hash, hashSettings(settings)));
+    const head = await options.persistence.store.streamVersion(streamId);
+    if (head === 0) return VillageRun.start(options);
+    const found = await loadSnapshot(options.persistence.snapshots, streamId, head);
+    const run = found
+      ? new VillageRun(options, structuredClone(found.snapshot.state), Rng.fromState(found.snapshot.rng), found.version)
+      : new VillageRun(options, createInitialState(catalog, settings), Rng.fromSeed(options.seed), 0);
+    if (found) run.endedDay = run.state.day;
+    run.replayedUpTo = head;
+    run.persistedVersion = head;
+    if (!found) run.record({ type: 'run_started', data: run.identity });
+    while (run.version < head) await run.step();
+    if (run.version !== head)
+      throw new ValidationError(`cannot restore run ${run.identity.runId}: its stream is at version ${head}, re-derived ${run.version}`);
+    return run;
+  }
+
+  /** Runs `count` ticks, ending (and snapshotting) sim-days on the way like `advanceDays`; flushes at the end. */
+  async advanceTicks(count: number): Promise<void> {
+    for (let done = 0; done < count; done++) await this.step();
+    await this.flush();
+  }
+
+  /** One tick, ending the previous sim-day first when this tick starts a new one. */
+  private async step(): Promise<void> {
+    const nextDay = simDayOf(this.index.clock, this.state.tick + 1);
+    if (this.state.day >= 1 && nextDay !== this.state.day) await this.endDay();
+    for (const event of tick(this.state, { index: this.index, rng: this.rng })) {
+      this.state = evolve(this.state, event);
+      this.record(event);
+    }
+  }
+
   snapshot(): VillageSnapshot {
     return { state: structuredClone(this.state), rng: this.rng.state() };
   }
@@ -181,6 +223,7 @@ export class VillageRun {
     this.version += 1;
     const line = serializeEvent(event);
     this.hash.update(this.version === 1 ? line : `\n${line}`);
+    if (this.version <= this.replayedUpTo) return;
     this.onEvent?.(event, this.version);
     if (this.persistence) this.buffer.push({ type: event.type, data: event.data });
   }
@@ -189,7 +232,7 @@ export class VillageRun {
     if (this.endedDay === this.state.day) return;
     this.endedDay = this.state.day;
     await this.flush();
-    if (this.persistence)
+    if (this.persistence && this.version > this.replayedUpTo)
       await this.persistence.snapshots.save<StoredSnapshot>(
         this.streamId,
         this.version,
@@ -244,7 +287,6 @@ export async function replayRun(options: ReplayOptions): Promise<ReplayReport> {
   if (started.configHash !== hashSettings(settings))
     throw new ValidationError(`run ${options.runId} used village settings ${started.configHash.slice(0, 12)}, these differ`);
 
-  const lastDay = recorded.reduce((day, event) => (event.type === 'day_started' ? (event.data as { day: number }).day : day), 0);
   let startedAfter = 0;
   let snapshot: VillageSnapshot | undefined;
   if (options.from !== undefined) {
@@ -281,7 +323,8 @@ export async function replayRun(options: ReplayOptions): Promise<ReplayReport> {
   };
   try {
     const run = snapshot ? VillageRun.resume(runOptions, snapshot, startedAfter) : VillageRun.start(runOptions);
-    await run.advanceDays(lastDay - Math.max(run.state.day, 0));
+    // Tick by tick up to the recorded length: a live run may have stopped in the middle of a sim-day.
+    while (run.version < recorded.length) await run.advanceTicks(1);
   } catch (error) {
     if (error !== stop) throw error;
   }

@@ -1,0 +1,93 @@
+/**
+ * The post-turn passes' shapes and their deterministic first guesses (the classifier's fallback and the offline
+ * writer's answer): state update, significance, time passage. Plus the auto-pin rule: cap 8, soft-cap eviction.
+ */
+import { z } from 'zod';
+
+export const edgeDeltaSchema = z.object({
+  affinity_delta: z.number().int().min(-10).max(10),
+  trust_delta: z.number().int().min(-10).max(10),
+  knowledge_facts: z.array(z.string().max(300)).max(5),
+});
+
+export const stateUpdateSchema = z.object({
+  bot_to_you: edgeDeltaSchema,
+  you_to_bot: edgeDeltaSchema,
+});
+
+export const significanceSchema = z.object({
+  significance: z.number().int().min(0).max(3),
+  reason: z.string().max(300),
+});
+
+export const timePassageSchema = z.object({
+  minutes: z.number().int().min(0).max(1440),
+});
+
+export type StateUpdate = z.infer<typeof stateUpdateSchema>;
+
+const warm = /\b(thank|thanks|love|glad|smile[sd]?|laugh(s|ed)?|hug(s|ged)?|kind|sorry|please|happy|together)\b/gi;
+const cold = /\b(hate|angry|shout(s|ed)?|leave me|go away|liar|lied|stupid|slam(s|med)?|glare[sd]?|idiot)\b/gi;
+const trusting = /\b(promise|secret|trust|honest|truth|confess(es|ed)?|tell you)\b/gi;
+
+function count(pattern: RegExp, text: string): number {
+  return text.match(pattern)?.length ?? 0;
+}
+
+const bounded = (value: number): number => Math.max(-10, Math.min(10, value));
+
+/** Word-count sentiment: small, symmetric deltas; the classifier refines them when a model is configured. */
+export function heuristicStateUpdate(userText: string, replyText: string): StateUpdate {
+  const both = `${userText} ${replyText}`;
+  const mood = count(warm, both) - count(cold, both);
+  const trust = count(trusting, both) - count(cold, both);
+  const delta = {
+    affinity_delta: bounded(Math.sign(mood) * Math.min(3, Math.abs(mood))),
+    trust_delta: bounded(Math.sign(trust) * Math.min(2, Math.abs(trust))),
+    knowledge_facts: [] as string[],
+  };
+  return { bot_to_you: delta, you_to_bot: { ...delta } };
+}
+
+const weighty =
+  /\b(die[sd]?|death|kiss(es|ed)?|marry|married|pregnant|fired|quit|secret|confess(es|ed)?|love you|goodbye|forever|promise)\b/gi;
+
+export function heuristicSignificance(userText: string, replyText: string): number {
+  const hits = count(weighty, `${userText} ${replyText}`);
+  return hits >= 3 ? 3 : hits === 2 ? 2 : 1;
+}
+
+/** About a minute per 25 words said, at least one. */
+export function heuristicMinutes(userText: string, replyText: string): number {
+  const words = `${userText} ${replyText}`.split(/\s+/).filter(Boolean).length;
+  return Math.max(1, Math.min(30, Math.round(words / 25)));
+}
+
+export interface PinCandidate {
+  memory_id: string;
+  pinned: boolean;
+  auto_pinned: boolean;
+  significance: number;
+  /** Log position or any increasing order: smaller is older. */
+  order: number;
+}
+
+export const pinCap = 8;
+
+/**
+ * Auto-pin on significance 3. Under the cap: pin. At the cap: evict the oldest auto-pinned memory of the lowest
+ * significance (never a manual pin); when every pin is manual, do not pin.
+ */
+export function decideAutoPin(
+  memoryId: string,
+  significance: number,
+  owned: readonly PinCandidate[],
+  cap = pinCap,
+): { pin: boolean; evict: string | null } {
+  if (significance < 3) return { pin: false, evict: null };
+  const pinned = owned.filter((memory) => memory.pinned && memory.memory_id !== memoryId);
+  if (pinned.length < cap) return { pin: true, evict: null };
+  const evictable = pinned.filter((memory) => memory.auto_pinned).sort((a, b) => a.significance - b.significance || a.order - b.order);
+  const victim = evictable[0];
+  return victim ? { pin: true, evict: victim.memory_id } : { pin: false, evict: null };
+}

@@ -1,0 +1,75 @@
+/**
+ * Test and bench harness: the real runtime pieces (store, messaging, gateway, web app with the SSE hub) on an
+ * in-memory SQLite database, with the chat product mounted. Not part of the build's public surface.
+ */
+import type { FastifyInstance } from 'fastify';
+import { systemClock } from '../../../core/clock.js';
+import { parseConfig } from '../../../core/config.js';
+import { silentLogger } from '../../../core/logger.js';
+import { createLlmGateway, llmMigrations } from '../../../llm/index.js';
+import { createMessaging, messagingMigrations } from '../../../messaging/index.js';
+import { EventStore, openDatabase, runMigrations, SnapshotStore, type StoreDatabase, storeMigrations } from '../../../store/index.js';
+import { createApp } from '../../../web/app.js';
+import type { ProductServices } from '../../../web/product-module.js';
+import { chatModule, chatService } from '../../index.js';
+import type { ChatService } from '../../services/chat-service.js';
+
+export interface ChatHarness {
+  app: FastifyInstance;
+  url: string;
+  services: ProductServices;
+  service: ChatService;
+  /** Starts the post-turn worker (chatModule.start); stopped by close(). */
+  startWorker(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * `configText` is config.toml text, e.g. an `[llm]` section pointing at the loopback OpenAI test server; `open` gives
+ * another database (a `resolveTestDialects()` dialect) instead of in-memory SQLite.
+ */
+export async function startChatHarness(configText = '', open?: () => Promise<StoreDatabase>): Promise<ChatHarness> {
+  const config = parseConfig({ fileText: configText });
+  const database = open ? await open() : await openDatabase({ sqlitePath: ':memory:' });
+  await runMigrations(database, [...storeMigrations, ...messagingMigrations, ...llmMigrations, ...chatModule.migrations]);
+  const store = new EventStore(database);
+  const messaging = await createMessaging({ database, logger: silentLogger, queue: { backoffBaseMs: 10, backoffMaxMs: 50 } });
+  const llm = createLlmGateway({ config, database, logger: silentLogger, clock: systemClock });
+  const services: ProductServices = {
+    config,
+    logger: silentLogger,
+    clock: systemClock,
+    database,
+    store,
+    snapshots: new SnapshotStore(database),
+    messaging,
+    llm,
+  };
+  const app = await createApp(
+    { config, logger: silentLogger, version: 'test', store, bus: messaging.bus, storeKind: database.dialect, busKind: 'memory' },
+    { routes: [chatModule.routes(services)], productsWithPages: ['chat'] },
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const background = new AbortController();
+  let worker: Promise<void> | undefined;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    services,
+    service: chatService(services),
+    startWorker() {
+      worker ??= chatModule.start?.(services, background.signal);
+    },
+    async close() {
+      background.abort();
+      await app.close();
+      await worker;
+      await store.close();
+      await llm.close();
+      await messaging.close();
+      await database.destroy();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The Chat product (issue 6, seeds/002 T1-T24 and the first run of T35): authoring, kickoff, turns streamed to every
+ * tab, bot-owned memory, post-turn passes and the drawer. Other products use it only through this file.
+ */
+import type { ProductModule, ProductServices } from '../web/product-module.js';
+import { chatRoutes } from './http/routes.js';
+import { chatMigrations } from './projections/migrations.js';
+import { ChatService } from './services/chat-service.js';
+
+export type { ChatEvent, ChatEventType } from './domain/events.js';
+export { chatEventTypes, chatStreamId } from './domain/events.js';
+export { ChatService, postTurnQueue } from './services/chat-service.js';
+
+const services = new WeakMap<ProductServices['store'], ChatService>();
+
+/** One ChatService per runtime (routes and background work share its generations). */
+export function chatService(runtime: ProductServices): ChatService {
+  let service = services.get(runtime.store);
+  if (!service) {
+    service = new ChatService({
+      store: runtime.store,
+      database: runtime.database,
+      llm: runtime.llm,
+      bus: runtime.messaging.bus,
+      queue: runtime.messaging.queue,
+      clock: runtime.clock,
+      logger: runtime.logger,
+      settings: runtime.config.chat,
+      messagingKind: runtime.messaging.kind,
+    });
+    services.set(runtime.store, service);
+  }
+  return service;
+}
+
+export const chatModule: ProductModule = {
+  name: 'chat',
+  migrations: chatMigrations,
+  routes(runtime) {
+    const service = chatService(runtime);
+    const routes = chatRoutes(service);
+    return async (app, options) => {
+      await service.init();
+      app.addHook('onClose', async () => service.close());
+      await routes(app, options);
+    };
+  },
+  async start(runtime, signal) {
+    const service = chatService(runtime);
+    await service.init();
+    await service.closeOrphans();
+    await service.runWorker(signal);
+  },
+};

@@ -1,0 +1,650 @@
+/**
+ * The chat application service: authoring, kickoff, turns, generation (owned by the server, not the tab), stop,
+ * the post-turn passes and the reads pages need. Token deltas go over the bus to `live.chat-<id>`; everything that
+ * must survive is an event on the chat's stream.
+ */
+
+import type { Clock } from '../../core/clock.js';
+import type { Config } from '../../core/config.js';
+import { AppError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { createId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { LlmGateway } from '../../llm/index.js';
+import type { EventBus, JobQueue } from '../../messaging/ports.js';
+import type { StoreDatabase } from '../../store/database.js';
+import { type EventStore, VersionConflictError } from '../../store/event-store.js';
+import {
+  type BotAuthored,
+  botStreamId,
+  type ChatEvent,
+  chatStreamId,
+  type PromptLedger,
+  type RetrievedMemory,
+  type YouAuthored,
+  youStreamId,
+} from '../domain/events.js';
+import { heuristicKickoff, type KickoffParse, kickoffParseSchema } from '../domain/kickoff.js';
+import {
+  decideAutoPin,
+  heuristicMinutes,
+  heuristicSignificance,
+  heuristicStateUpdate,
+  significanceSchema,
+  stateUpdateSchema,
+  timePassageSchema,
+} from '../domain/passes.js';
+import { assemblePrompt, type CountTokens, fitText, type PromptMessage } from '../domain/prompt.js';
+import { rankMemories, searchTerms } from '../domain/retrieval.js';
+import { addMinutes, ChatRuleError, type ChatState, decide, type KickoffConfirmed } from '../domain/state.js';
+import { parseTurn, turnForModel } from '../domain/turn-parse.js';
+import { chatProjection } from '../projections/projection.js';
+import { ChatReadModel, type ChatRow } from '../projections/queries.js';
+import { loadTokenCounter } from './tokens.js';
+
+export type ChatSettings = Config['chat'];
+
+export interface ChatServiceDeps {
+  store: EventStore;
+  database: StoreDatabase;
+  llm: LlmGateway;
+  bus: EventBus;
+  queue: JobQueue;
+  clock: Clock;
+  logger: Logger;
+  settings: ChatSettings;
+  /** `memory`: this process is the only one; a streaming turn nobody generates is an orphan and can be closed. */
+  messagingKind: 'memory' | 'nats';
+}
+
+export const postTurnQueue = 'chat-post-turn';
+const controlTopic = 'chat.control';
+
+export interface PostTurnJob {
+  chat_id: string;
+  turn_id: string;
+  user_turn_id: string;
+}
+
+export interface DeltaMessage {
+  turn_id: string;
+  seq: number;
+  text: string;
+}
+
+interface Generation {
+  chatId: string;
+  turnId: string;
+  controller: AbortController;
+  text: string;
+  seq: number;
+  done: Promise<void>;
+}
+
+const registeredStores = new WeakSet<EventStore>();
+
+export class ChatService {
+  readonly read: ChatReadModel;
+  private readonly generations = new Map<string, Generation>();
+  private countTokens: CountTokens | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private initializing: Promise<void> | undefined;
+
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.read = new ChatReadModel(deps.database);
+    if (!registeredStores.has(deps.store)) {
+      registeredStores.add(deps.store);
+      deps.store.addInlineProjection(chatProjection(deps.database.dialect));
+    }
+  }
+
+  get settings(): ChatSettings {
+    return this.deps.settings;
+  }
+
+  /** Loads the token counter and listens for stop requests from other processes (once, however often called). */
+  init(): Promise<void> {
+    this.initializing ??= (async () => {
+      this.countTokens = await loadTokenCounter();
+      this.unsubscribe = await this.deps.bus.subscribe(controlTopic, (message) => {
+        const control = message as { action?: string; chat_id?: string };
+        if (control.action === 'stop' && typeof control.chat_id === 'string') this.abortLocal(control.chat_id, 'stopped');
+      });
+    })();
+    return this.initializing;
+  }
+
+  /** Stops every generation of this process; each stores its partial reply (`shutdown`). */
+  async close(): Promise<void> {
+    const running = [...this.generations.values()];
+    for (const generation of running) generation.controller.abort('shutdown');
+    await Promise.all(running.map((generation) => generation.done));
+    await this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.initializing = undefined;
+  }
+
+  /** True when the narrative alias is the offline writer (no model configured). */
+  offline(): boolean {
+    return this.deps.llm.describe('narrative').offline;
+  }
+
+  headPosition(): Promise<number> {
+    return this.deps.store.headPosition();
+  }
+
+  now(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+
+  // ---------- authoring ----------
+
+  async authorYou(you: YouAuthored): Promise<void> {
+    await this.deps.store.append(youStreamId, 'any', [{ type: 'you_authored', data: you } satisfies ChatEvent]);
+  }
+
+  async authorBot(bot: Omit<BotAuthored, 'bot_id'>): Promise<string> {
+    const botId = createId('bot');
+    await this.deps.store.append(botStreamId(botId), 'no-stream', [
+      { type: 'bot_authored', data: { bot_id: botId, ...bot } } satisfies ChatEvent,
+    ]);
+    return botId;
+  }
+
+  async parseKickoff(botId: string, signal?: AbortSignal): Promise<{ parse: KickoffParse; fellBack: boolean; model: string }> {
+    const bot = await this.requireBot(botId);
+    const you = await this.read.you();
+    const guess = heuristicKickoff(bot.kickoff_prose, bot.initial_relationship, this.now());
+    const counter = await this.counter();
+    const prose = fitText(bot.kickoff_prose, this.settings.classifier_budget - 600, counter);
+    const result = await this.deps.llm.generateObject(
+      'classifier',
+      kickoffParseSchema,
+      [
+        {
+          role: 'system',
+          content:
+            'Read the kickoff of a roleplay and describe where it starts: the place (container), what each person is doing, the starting time (ISO 8601) and how the character sees the user.',
+        },
+        {
+          role: 'user',
+          content: `Character: ${bot.name}. ${bot.persona}\nUser: ${you?.name ?? 'you'}\nRelationship: ${bot.initial_relationship}\nToday: ${this.now()}\n\nKickoff:\n${prose}`,
+        },
+      ],
+      { fallback: guess, context: guess, cacheKey: `chat-kickoff/${botId}`, ...(signal ? { signal } : {}) },
+    );
+    return { parse: result.object, fellBack: result.fellBack, model: result.model };
+  }
+
+  async confirmKickoff(botId: string, parse: KickoffParse): Promise<string> {
+    const bot = await this.requireBot(botId);
+    const chatId = createId('c');
+    const time = Number.isNaN(Date.parse(parse.initial_time_iso)) ? this.now() : new Date(Date.parse(parse.initial_time_iso)).toISOString();
+    const activity = (shape: KickoffParse['you_activity']) => ({
+      posture: shape.posture,
+      action: {
+        verb: shape.action_verb,
+        interruptible: shape.action_interruptible,
+        required_attention: shape.action_required_attention,
+        expected_duration: shape.action_expected_duration,
+      },
+      attention: shape.attention,
+      holding: shape.holding,
+    });
+    const kickoff: KickoffConfirmed = {
+      chatId,
+      botId: bot.bot_id,
+      time,
+      weather: '',
+      containerId: createId('ctr'),
+      container: { name: parse.container_name, type: parse.container_type, properties: parse.container_properties },
+      sceneId: createId('scn'),
+      you: activity(parse.you_activity),
+      bot: activity(parse.bot_activity),
+      edgeSummary: parse.edge_seed_summary,
+      edgeKnowledge: parse.edge_seed_knowledge_facts,
+      edgeSeed: { affinity: 50, trust: 50 },
+    };
+    const events = this.decide({ type: 'confirm_kickoff', kickoff }, undefined);
+    await this.deps.store.append(chatStreamId(chatId), 'no-stream', events);
+    return chatId;
+  }
+
+  // ---------- turns ----------
+
+  /** Records your turn and the reply's start, then generates the reply in the background. */
+  async submitTurn(chatId: string, text: string): Promise<{ turnId: string; replyId: string; ledger: PromptLedger }> {
+    if (text.length > 8_000) throw new ValidationError('a turn is at most 8,000 characters');
+    for (let attempt = 0; ; attempt++) {
+      const chat = await this.requireChat(chatId);
+      const prepared = await this.prepareTurn(chat, text);
+      const turnId = createId('t');
+      const replyId = createId('r');
+      const events = this.decide(
+        {
+          type: 'submit_turn',
+          chatId,
+          userTurnId: turnId,
+          assistantTurnId: replyId,
+          text,
+          segments: prepared.segments,
+          ledger: prepared.ledger,
+          retrieved: prepared.retrieved,
+        },
+        chat.state,
+      );
+      try {
+        await this.deps.store.append(chatStreamId(chatId), chat.version, events);
+      } catch (error) {
+        // A post-turn pass of the previous reply appended meanwhile: decide again on the new state.
+        if (error instanceof VersionConflictError && attempt < 3) continue;
+        throw error;
+      }
+      this.startGeneration(chatId, replyId, prepared.messages, prepared.context);
+      return { turnId, replyId, ledger: prepared.ledger };
+    }
+  }
+
+  /** Everything the reply prompt needs, assembled within the budgets. Exposed for tests and the bench. */
+  async prepareTurn(chat: ChatRow, text: string) {
+    const counter = await this.counter();
+    const segments = parseTurn(text, this.settings.ooc_marker);
+    const modelTurn = turnForModel(segments) || '*waits for you to go on*';
+    const [bot, you, activity, containers, edges, history] = await Promise.all([
+      this.requireBot(chat.bot_id),
+      this.read.you(),
+      this.read.activity(chat.chat_id),
+      this.read.containers(chat.chat_id),
+      this.read.edges(['you', chat.bot_id]),
+      this.read.messages(chat.chat_id, this.settings.history_window),
+    ]);
+    const retrieved = await this.retrieve(chat.bot_id, modelTurn);
+    const youName = you?.name ?? 'You';
+    const names = new Map([
+      ['you', youName],
+      [chat.bot_id, bot.name],
+    ]);
+    const container = containers.find((candidate) => candidate.container_id === chat.state.containerId) ?? containers[0];
+    const edge = edges.find((candidate) => candidate.source_id === chat.bot_id && candidate.target_id === 'you');
+    const done = history.messages.filter((message) => message.status === 'done' && message.text !== '');
+    const { messages, ledger } = assemblePrompt(
+      {
+        bot: { name: bot.name, persona: bot.persona, traits: bot.traits, voice_samples: bot.voice_samples, backstory: bot.backstory },
+        you: { name: youName, pronouns: you?.pronouns ?? '', persona: you?.persona ?? '' },
+        scene: {
+          clock: chat.state.clock,
+          weather: chat.state.weather,
+          container: container ? `${container.name} (${container.type})` : 'unknown',
+          activities: activity.map((entry) => ({
+            name: names.get(entry.entity_id) ?? entry.entity_id,
+            posture: entry.posture,
+            verb: entry.action.verb,
+            attention: entry.attention,
+            holding: entry.holding,
+          })),
+        },
+        edge: edge ? { affinity: edge.affinity, trust: edge.trust, summary: edge.summary, knowledge: edge.knowledge } : null,
+        memories: retrieved,
+        history: done.map((message) => ({
+          role: message.role,
+          text: message.role === 'user' && message.segments ? turnForModel(message.segments) || message.text : message.text,
+        })),
+        unloadedHistory: history.older,
+        turn: modelTurn,
+        // A soft budget above the hard one would let `nice` parts crowd out `should` ones: cap it.
+        budget: {
+          hard: this.settings.narrative_budget_hard,
+          soft: Math.min(this.settings.narrative_budget_soft, this.settings.narrative_budget_hard),
+        },
+      },
+      counter,
+    );
+    const context = offlineNarration(bot.name, youName, segments, chat.state.turns);
+    return { segments, messages, ledger, retrieved, context };
+  }
+
+  /** Top-k memories of the bot it witnessed, by text match, recency and significance, pinned ones always in. */
+  async retrieve(botId: string, text: string): Promise<RetrievedMemory[]> {
+    const [matches, pinned] = await Promise.all([
+      this.read.searchMemories(botId, 'host', searchTerms(text)),
+      this.read.pinnedCandidates(botId, 'host'),
+    ]);
+    const pinnedIds = new Set(pinned.map((memory) => memory.memory_id));
+    return rankMemories([...pinned, ...matches.filter((memory) => !pinnedIds.has(memory.memory_id))], this.settings.retrieval_k);
+  }
+
+  private startGeneration(chatId: string, turnId: string, messages: PromptMessage[], context: Record<string, unknown>): void {
+    const controller = new AbortController();
+    const generation: Generation = { chatId, turnId, controller, text: '', seq: 0, done: Promise.resolve() };
+    this.generations.set(chatId, generation);
+    generation.done = this.generate(generation, messages, context).catch((error: unknown) => {
+      this.deps.logger.error({ chatId, turnId, error: (error as Error).message }, 'chat reply could not be stored');
+    });
+  }
+
+  private async generate(generation: Generation, messages: PromptMessage[], context: Record<string, unknown>): Promise<void> {
+    const { chatId, turnId, controller } = generation;
+    let ended: 'stop' | 'length' | 'stopped' | 'error' | 'shutdown' = 'stop';
+    let model = this.deps.llm.describe('narrative').model;
+    let error: string | undefined;
+    try {
+      for await (const part of this.deps.llm.streamText('narrative', messages, { signal: controller.signal, context })) {
+        if (part.type === 'finish') {
+          model = part.model;
+          if (part.finishReason === 'length') ended = 'length';
+          continue;
+        }
+        generation.text += part.text;
+        generation.seq++;
+        const delta: DeltaMessage = { turn_id: turnId, seq: generation.seq, text: part.text };
+        await this.deps.bus.publish(`live.${chatStreamId(chatId)}`, { event: 'chat-delta', data: delta });
+      }
+    } catch (failure) {
+      if (controller.signal.aborted) ended = controller.signal.reason === 'shutdown' ? 'shutdown' : 'stopped';
+      else {
+        ended = 'error';
+        error = failure instanceof AppError ? `${failure.code}: ${failure.message}` : String((failure as Error).message ?? failure);
+        this.deps.logger.warn({ chatId, turnId, error }, 'chat reply failed');
+      }
+    } finally {
+      this.generations.delete(chatId);
+    }
+    await this.finishReply(chatId, turnId, generation.text, ended, model, error);
+  }
+
+  private async finishReply(
+    chatId: string,
+    turnId: string,
+    text: string,
+    ended: 'stop' | 'length' | 'stopped' | 'error' | 'shutdown',
+    model: string,
+    error?: string,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const chat = await this.requireChat(chatId);
+      if (chat.state.streamingTurnId !== turnId) return;
+      const events = this.decide(
+        { type: 'finish_reply', chatId, turnId, text, ended, model, at: this.now(), ...(error === undefined ? {} : { error }) },
+        chat.state,
+      );
+      try {
+        await this.deps.store.append(chatStreamId(chatId), chat.version, events);
+        break;
+      } catch (failure) {
+        if (failure instanceof VersionConflictError && attempt < 5) continue;
+        throw failure;
+      }
+    }
+    const userTurnId = (await this.requireChat(chatId)).state.lastUserTurnId;
+    if (text.trim() !== '' && userTurnId)
+      await this.deps.queue.enqueue(postTurnQueue, { chat_id: chatId, turn_id: turnId, user_turn_id: userTurnId } satisfies PostTurnJob, {
+        idempotencyKey: turnId,
+      });
+  }
+
+  /** Stops the reply streaming in this chat wherever it is generated; the partial reply is kept (truncated). */
+  async stop(chatId: string): Promise<boolean> {
+    const chat = await this.requireChat(chatId);
+    const turnId = chat.state.streamingTurnId;
+    if (turnId === null) return false;
+    const local = this.generations.get(chatId);
+    if (local) {
+      local.controller.abort('stopped');
+      await local.done;
+      return true;
+    }
+    await this.deps.bus.publish(controlTopic, { action: 'stop', chat_id: chatId });
+    // Nobody else can be generating in a single process: the turn was orphaned (a crash); close it.
+    if (this.deps.messagingKind === 'memory') await this.finishReply(chatId, turnId, '', 'stopped', 'none', 'no generation was running');
+    return true;
+  }
+
+  /** Closes replies left streaming by a crash (single-process mode only). */
+  async closeOrphans(): Promise<number> {
+    if (this.deps.messagingKind !== 'memory') return 0;
+    let closed = 0;
+    for (const chat of await this.read.chats()) {
+      const turnId = chat.state.streamingTurnId;
+      if (turnId && !this.generations.has(chat.chat_id)) {
+        await this.finishReply(chat.chat_id, turnId, '', 'shutdown', 'none', 'the server stopped while this reply was streaming');
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** The reply streaming in this process, for a tab that opens mid-stream. */
+  partial(chatId: string): { turnId: string; seq: number; text: string } | undefined {
+    const generation = this.generations.get(chatId);
+    return generation ? { turnId: generation.turnId, seq: generation.seq, text: generation.text } : undefined;
+  }
+
+  /** Waits for this process's generation in a chat to be stored (tests, benches). */
+  async settled(chatId: string): Promise<void> {
+    await this.generations.get(chatId)?.done;
+  }
+
+  private abortLocal(chatId: string, reason: string): void {
+    this.generations.get(chatId)?.controller.abort(reason);
+  }
+
+  // ---------- post-turn passes ----------
+
+  /** State update, memory write, significance (auto-pin) and time passage for one reply; idempotent per reply. */
+  async runPasses(job: PostTurnJob, signal?: AbortSignal): Promise<ChatEvent[]> {
+    if (await this.read.hasMemoryForTurn(job.turn_id)) return [];
+    const chat = await this.requireChat(job.chat_id);
+    const [reply, user, bot, you] = await Promise.all([
+      this.read.message(job.turn_id),
+      this.read.message(job.user_turn_id),
+      this.requireBot(chat.bot_id),
+      this.read.you(),
+    ]);
+    if (reply?.status !== 'done') return [];
+    const counter = await this.counter();
+    const userText = user?.segments ? turnForModel(user.segments) : (user?.text ?? '');
+    const budget = this.settings.classifier_budget - 400;
+    const exchange = `${you?.name ?? 'You'}: ${fitText(userText, Math.floor(budget / 3), counter)}\n${bot.name}: ${fitText(reply.text, Math.floor((budget * 2) / 3), counter)}`;
+    const ask = (instruction: string) => [
+      { role: 'system' as const, content: `${instruction} Answer with JSON only.` },
+      { role: 'user' as const, content: exchange },
+    ];
+    const stateGuess = heuristicStateUpdate(userText, reply.text);
+    const significanceGuess = { significance: heuristicSignificance(userText, reply.text), reason: 'keyword estimate' };
+    const minutesGuess = { minutes: heuristicMinutes(userText, reply.text) };
+    const options = <T>(guess: T, pass: string) => ({
+      fallback: guess,
+      context: guess as Record<string, unknown>,
+      cacheKey: `chat-pass/${pass}/${job.turn_id}`,
+      ...(signal ? { signal } : {}),
+    });
+    const [state, significance, time] = await Promise.all([
+      this.deps.llm.generateObject(
+        'classifier',
+        stateUpdateSchema,
+        ask(
+          `How did this exchange change how ${bot.name} feels about ${you?.name ?? 'the user'} and the other way round? Deltas -10..10 for affinity and trust, and any new facts learned.`,
+        ),
+        options(stateGuess, 'state'),
+      ),
+      this.deps.llm.generateObject(
+        'classifier',
+        significanceSchema,
+        ask(`How significant is this exchange for ${bot.name}'s memory: 0 trivial, 1 ordinary, 2 notable, 3 life-changing?`),
+        options(significanceGuess, 'significance'),
+      ),
+      this.deps.llm.generateObject(
+        'classifier',
+        timePassageSchema,
+        ask('How many minutes of in-fiction time did this exchange take?'),
+        options(minutesGuess, 'time'),
+      ),
+    ]);
+    const at = chat.state.clock;
+    const memoryId = `mem_${job.turn_id}`;
+    const events: ChatEvent[] = [
+      {
+        type: 'edge_update',
+        data: { chat_id: chat.chat_id, source_id: chat.bot_id, target_id: 'you', ...state.object.bot_to_you, turn_id: job.turn_id, at },
+      },
+      {
+        type: 'edge_update',
+        data: { chat_id: chat.chat_id, source_id: 'you', target_id: chat.bot_id, ...state.object.you_to_bot, turn_id: job.turn_id, at },
+      },
+      {
+        type: 'memory_written',
+        data: {
+          chat_id: chat.chat_id,
+          memory_id: memoryId,
+          owner_id: chat.bot_id,
+          scene_id: chat.state.activeSceneId,
+          turn_id: job.turn_id,
+          pov_summary: memorySummary(you?.name ?? 'You', userText, reply.text),
+          witness: { you: true, host: true, guest: false },
+          chat_clock_at: at,
+          significance: 1,
+          source: 'direct',
+        },
+      },
+      {
+        type: 'memory_significance_scored',
+        data: { chat_id: chat.chat_id, memory_id: memoryId, significance: significance.object.significance },
+      },
+    ];
+    const pin = decideAutoPin(
+      memoryId,
+      significance.object.significance,
+      await this.read.pinCandidates(chat.bot_id),
+      this.settings.pin_cap,
+    );
+    if (pin.evict)
+      events.push({
+        type: 'memory_pin_changed',
+        data: {
+          chat_id: chat.chat_id,
+          memory_id: pin.evict,
+          owner_id: chat.bot_id,
+          pinned: false,
+          auto: true,
+          reason: `evicted: pin cap ${this.settings.pin_cap}`,
+        },
+      });
+    if (pin.pin)
+      events.push({
+        type: 'memory_pin_changed',
+        data: { chat_id: chat.chat_id, memory_id: memoryId, owner_id: chat.bot_id, pinned: true, auto: true, reason: 'significance 3' },
+      });
+    if (time.object.minutes > 0)
+      events.push({
+        type: 'time_passed',
+        data: {
+          chat_id: chat.chat_id,
+          turn_id: job.turn_id,
+          minutes: time.object.minutes,
+          from: at,
+          to: addMinutes(at, time.object.minutes),
+        },
+      });
+    await this.deps.store.append(chatStreamId(chat.chat_id), 'stream-exists', events);
+    return events;
+  }
+
+  /** Leases post-turn jobs until the signal aborts. */
+  async runWorker(signal: AbortSignal): Promise<void> {
+    const queue = this.deps.queue;
+    while (!signal.aborted) {
+      let jobs: Awaited<ReturnType<JobQueue['lease']>>;
+      try {
+        jobs = await queue.lease<PostTurnJob>(postTurnQueue, { limit: 2, waitMs: 500, leaseMs: 120_000 });
+      } catch (error) {
+        if (signal.aborted) return;
+        this.deps.logger.warn({ error: (error as Error).message }, 'chat worker could not lease');
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        continue;
+      }
+      await Promise.all(
+        jobs.map(async (job) => {
+          try {
+            await this.runPasses(job.payload as PostTurnJob, signal);
+            await queue.ack(job);
+          } catch (error) {
+            this.deps.logger.warn({ job: job.id, error: (error as Error).message }, 'chat post-turn pass failed');
+            await queue.nack(job, (error as Error).message).catch(() => undefined);
+          }
+        }),
+      );
+    }
+  }
+
+  // ---------- helpers ----------
+
+  private decide(command: Parameters<typeof decide>[0], state: ChatState | undefined): ChatEvent[] {
+    try {
+      return decide(command, state ?? { ...emptyState });
+    } catch (error) {
+      if (error instanceof ChatRuleError) {
+        if (error.rule === 'chat_missing') throw new NotFoundError(error.message);
+        if (error.rule === 'empty_turn') throw new ValidationError(error.message);
+        throw new AppError('duplicate', error.message, { details: { rule: error.rule } });
+      }
+      throw error;
+    }
+  }
+
+  async requireChat(chatId: string): Promise<ChatRow> {
+    const chat = await this.read.chat(chatId);
+    if (!chat) throw new NotFoundError(`no chat ${chatId}`, { chatId });
+    return chat;
+  }
+
+  async requireBot(botId: string) {
+    const bot = await this.read.bot(botId);
+    if (!bot) throw new NotFoundError(`no bot ${botId}`, { botId });
+    return bot;
+  }
+
+  private async counter(): Promise<CountTokens> {
+    this.countTokens ??= await loadTokenCounter();
+    return this.countTokens;
+  }
+}
+
+const emptyState: ChatState = {
+  status: 'empty',
+  chatId: '',
+  botId: '',
+  clock: '',
+  weather: '',
+  activeSceneId: null,
+  containerId: null,
+  streamingTurnId: null,
+  turns: 0,
+  lastUserTurnId: null,
+};
+
+/** The memory a turn leaves in the bot's mind (Phase 1: the exchange, shortened; scene close rewrites it later). */
+export function memorySummary(youName: string, userText: string, replyText: string): string {
+  const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`);
+  return `${youName}: ${cut(userText.replace(/\s+/g, ' ').trim(), 160)} — I replied: ${cut(replyText.replace(/\s+/g, ' ').trim(), 240)}`;
+}
+
+/** What the offline narrator writes: a few stock beats, picked by the prompt's hash, naming who is there. */
+function offlineNarration(
+  botName: string,
+  youName: string,
+  segments: ReturnType<typeof parseTurn>,
+  turns: number,
+): Record<string, unknown> {
+  const said = segments.find((segment) => segment.kind === 'dialogue')?.text ?? '';
+  const echo = said.length > 60 ? `${said.slice(0, 57)}…` : said;
+  return {
+    seed: turns,
+    bot: botName,
+    you: youName,
+    echo,
+    template: [
+      `*{bot} looks up and meets {you}'s eyes.* "${echo ? `{echo}` : 'Go on'}… I was hoping you would say that." *A small smile.* (offline narrator: no model configured)`,
+      `*{bot} tilts their head, considering.* "Tell me more, {you}." *They lean in, listening.* (offline narrator: no model configured)`,
+      `*{bot} laughs softly and sets down what they were holding.* "You always know how to surprise me." (offline narrator: no model configured)`,
+    ],
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The events of the tips product, all on the user's stream `user-<id>`: signals (tasks, habits, calendar, mood,
+ * context) and the decision lifecycle (decided -> shown -> reacted). A typed union; see `Recorded` in the store.
+ */
+import { z } from 'zod';
+
+export const priorities = [1, 2, 3, 4] as const;
+export const reactions = ['done', 'helpful', 'not_now', 'dismiss'] as const;
+export type Reaction = (typeof reactions)[number];
+
+export const dayTypes = ['workday', 'weekend', 'holiday', 'vacation'] as const;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const taskSignalSchema = z.strictObject({
+  taskId: text(120),
+  title: text(300),
+  project: z.string().trim().max(120).optional(),
+  /** Epoch milliseconds. */
+  dueAt: z.number().int().optional(),
+  /** True when only the date is known (due by the end of that day). */
+  dueAllDay: z.boolean().optional(),
+  /** 1 (normal) .. 4 (urgent), as Todoist's API numbers them. */
+  priority: z.number().int().min(1).max(4).default(1),
+  durationMinutes: z.number().int().min(1).max(1_440).optional(),
+  done: z.boolean().default(false),
+  source: z.enum(['manual', 'todoist']).default('manual'),
+});
+
+export const habitSignalSchema = z.strictObject({
+  habitId: text(120),
+  name: text(120),
+  cadence: z.enum(['daily', 'weekly']).default('daily'),
+});
+
+export const checkInSignalSchema = z.strictObject({
+  habitId: text(120),
+  at: z.number().int(),
+});
+
+export const calendarSignalSchema = z.strictObject({
+  eventId: text(300),
+  title: z.string().trim().max(300).default(''),
+  start: z.number().int(),
+  end: z.number().int(),
+  busy: z.boolean().default(true),
+  allDay: z.boolean().default(false),
+  source: z.enum(['manual', 'ics']).default('manual'),
+});
+
+export const moodSignalSchema = z.strictObject({
+  score: z.number().int().min(1).max(5),
+  note: z.string().trim().max(500).optional(),
+  at: z.number().int(),
+});
+
+export const contextSignalSchema = z.strictObject({
+  at: z.number().int(),
+  timezone: text(64),
+  dayType: z.enum(dayTypes).default('workday'),
+});
+
+export type TaskSignal = z.output<typeof taskSignalSchema>;
+export type HabitSignal = z.output<typeof habitSignalSchema>;
+export type CheckInSignal = z.output<typeof checkInSignalSchema>;
+export type CalendarSignal = z.output<typeof calendarSignalSchema>;
+export type MoodSignal = z.output<typeof moodSignalSchema>;
+export type ContextSignal = z.output<typeof contextSignalSchema>;
+
+export type CandidateKind = 'todo' | 'advice' | 'nothing';
+export type CandidateSource = 'rule' | 'llm' | 'none';
+
+export interface LoggedCandidate {
+  /** Stable key of what the tip is about (`task:<id>`, `habit:<id>:<date>`, `advice:<slug>`, `nothing`). */
+  key: string;
+  kind: CandidateKind;
+  rule: string;
+  text: string;
+  rationale: string;
+  sourceSignalIds: string[];
+  minutes: number;
+  source: CandidateSource;
+  features: number[];
+  mean: number;
+  width: number;
+  score: number;
+  propensity: number;
+}
+
+export interface DecisionData {
+  decisionId: string;
+  at: number;
+  /** The context feature vector and its version. */
+  context: { version: string; names: string[]; values: number[] };
+  candidates: LoggedCandidate[];
+  chosenIndex: number;
+  chosenKey: string;
+  propensity: number;
+  /** `linucb-v1/<updates>`: the model is the first <updates> learned rewards, in order. */
+  policyVersion: string;
+  policy: { name: string; alpha: number; lambda: number; epsilon: number; updates: number };
+}
+
+export type TipsEvent =
+  | { type: 'tips.task_recorded'; data: TaskSignal & { signalId: string } }
+  | { type: 'tips.habit_defined'; data: HabitSignal & { signalId: string } }
+  | { type: 'tips.habit_checked_in'; data: CheckInSignal & { signalId: string } }
+  | { type: 'tips.calendar_event_recorded'; data: CalendarSignal & { signalId: string } }
+  | { type: 'tips.mood_recorded'; data: MoodSignal & { signalId: string } }
+  | { type: 'tips.context_recorded'; data: ContextSignal & { signalId: string } }
+  | { type: 'tips.tip_decided'; data: DecisionData }
+  | { type: 'tips.tip_shown'; data: { decisionId: string; at: number } }
+  | { type: 'tips.tip_reacted'; data: { decisionId: string; reaction: Reaction; reward: number; at: number } };
+
+export type TipsEventType = TipsEvent['type'];
+
+export const tipsEventTypes: readonly TipsEventType[] = [
+  'tips.task_recorded',
+  'tips.habit_defined',
+  'tips.habit_checked_in',
+  'tips.calendar_event_recorded',
+  'tips.mood_recorded',
+  'tips.context_recorded',
+  'tips.tip_decided',
+  'tips.tip_shown',
+  'tips.tip_reacted',
+];
+
+/** A signal as posted to the API: one of the five kinds, tagged. */
+export const signalInputSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('task'), ...taskSignalSchema.shape }),
+  z.strictObject({ kind: z.literal('habit'), ...habitSignalSchema.shape }),
+  z.strictObject({ kind: z.literal('check_in'), ...checkInSignalSchema.shape }),
+  z.strictObject({ kind: z.literal('calendar'), ...calendarSignalSchema.shape }),
+  z.strictObject({ kind: z.literal('mood'), ...moodSignalSchema.shape }),
+  z.strictObject({ kind: z.literal('context'), ...contextSignalSchema.shape }),
+]);
+export type SignalInput = z.output<typeof signalInputSchema>;
+
+/** The event a signal becomes. */
+export function signalEvent(input: SignalInput, signalId: string): TipsEvent {
+  const { kind, ...data } = input;
+  switch (kind) {
+    case 'task':
+      return { type: 'tips.task_recorded', data: { ...(data as TaskSignal), signalId } };
+    case 'habit':
+      return { type: 'tips.habit_defined', data: { ...(data as HabitSignal), signalId } };
+    case 'check_in':
+      return { type: 'tips.habit_checked_in', data: { ...(data as CheckInSignal), signalId } };
+    case 'calendar':
+      return { type: 'tips.calendar_event_recorded', data: { ...(data as CalendarSignal), signalId } };
+    case 'mood':
+      return { type: 'tips.mood_recorded', data: { ...(data as MoodSignal), signalId } };
+    case 'context':
+      return { type: 'tips.context_recorded', data: { ...(data as ContextSignal), signalId } };
+  }
+}

@@ -1,0 +1,410 @@
+/**
+ * The village product without its HTTP face: run control (kv flag the engine loop watches), the engine loop that
+ * advances the started run and enqueues render jobs, the render workers, moderation actions (events), replay, and the
+ * reads the API and pages need. One instance per process and store (`villageService(services)`).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import { NotFoundError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { LlmGateway } from '../llm/index.js';
+import type { JobQueue, KvStore, LeasedJob } from '../messaging/ports.js';
+import { type EventStore, type SnapshotStore, VersionConflictError } from '../store/index.js';
+import { type LoadedCatalog, loadCatalog } from './catalog-loader.js';
+import { buildCatalogIndex, type CatalogIndex } from './domain/context.js';
+import { evolve } from './domain/engine.js';
+import type { Happening, VillageEvent } from './domain/events.js';
+import { boundaryProblems, type ChannelLimits, generatedPostSchema } from './domain/posts.js';
+import { parseInstant } from './domain/sim-time.js';
+import { createInitialState, type VillageState } from './domain/state.js';
+import { defaultVillageSettings, type VillageSettings } from './domain/village-settings.js';
+import {
+  contentStreamId,
+  type ModerationAction,
+  type PostPublished,
+  type PostRejected,
+  villageProjection,
+} from './read-model/projection.js';
+import { type PostRow, type RunRow, VillageQueries } from './read-model/queries.js';
+import { buildMessages, fallbackPost, offlineContext } from './render/prompt.js';
+import { buildRenderJob, type RenderJobPayload, renderIdempotencyKey, renderQueue } from './render/render-job.js';
+import { hashSettings, loadSnapshot, type ReplayReport, replayRun, runIdFor, VillageRun, worldStreamId } from './world-runner.js';
+
+export interface VillageServiceDeps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  store: EventStore;
+  snapshots: SnapshotStore;
+  queue: JobQueue;
+  kv: KvStore;
+  llm: LlmGateway;
+  catalog?: LoadedCatalog;
+  settings?: VillageSettings;
+}
+
+/** What the engine loop watches: written by the admin routes (and by autostart). */
+export interface RunControl {
+  seed: number;
+  running: boolean;
+  speed: number;
+}
+
+export interface VillageHooks {
+  /** A post was published (live views). */
+  onPost?(post: PostRow, service: VillageService): Promise<void> | void;
+  /** The engine advanced (live clock). */
+  onTick?(run: RunRow, service: VillageService): Promise<void> | void;
+}
+
+export type JobOutcome = 'published' | 'rejected' | 'duplicate';
+
+export const controlKey = 'village.control';
+const maxTicksPerStep = 96;
+
+const stores = new WeakMap<EventStore, true>();
+
+export class VillageService {
+  readonly catalog: LoadedCatalog;
+  readonly settings: VillageSettings;
+  readonly index: CatalogIndex;
+  readonly queries: VillageQueries;
+  readonly hooks: VillageHooks = {};
+  /** The run this process's engine loop is advancing, if any. */
+  private active: VillageRun | undefined;
+  private stateCache = new Map<string, { version: number; state: VillageState }>();
+
+  constructor(readonly deps: VillageServiceDeps) {
+    this.catalog = deps.catalog ?? loadCatalog();
+    this.settings = deps.settings ?? defaultVillageSettings;
+    this.index = buildCatalogIndex(this.catalog.catalog, this.settings);
+    this.queries = new VillageQueries(deps.store.database);
+    if (!stores.has(deps.store)) {
+      deps.store.addInlineProjection(villageProjection);
+      stores.set(deps.store, true);
+    }
+  }
+
+  get limits(): ChannelLimits {
+    const village = this.deps.config.village;
+    return { FEED: village.feed_max_chars, CHAT: village.chat_max_chars, NEWS: village.news_max_chars };
+  }
+
+  runIdFor(seed: number): string {
+    return runIdFor(this.catalog.catalog.world.id, seed, this.catalog.hash, hashSettings(this.settings));
+  }
+
+  // ---------- run control ----------
+
+  async control(): Promise<RunControl | undefined> {
+    return (await this.deps.kv.get<RunControl>(controlKey))?.value;
+  }
+
+  /** The run public reads show: the one last started (or the configured seed's before any start). */
+  async currentRunId(): Promise<string> {
+    const control = await this.control();
+    return this.runIdFor(control?.seed ?? this.deps.config.village.seed);
+  }
+
+  async currentRun(): Promise<RunRow | undefined> {
+    return this.queries.getRun(await this.currentRunId());
+  }
+
+  private async recordControl(runId: string, action: string, data: Record<string, unknown>): Promise<void> {
+    await this.deps.store.append(contentStreamId(runId), 'any', [{ type: 'run_control', data: { action, ...data } }]);
+  }
+
+  async start(seed?: number): Promise<RunControl> {
+    const previous = await this.control();
+    const control: RunControl = {
+      seed: seed ?? previous?.seed ?? this.deps.config.village.seed,
+      running: true,
+      speed: previous?.speed ?? this.deps.config.village.speed,
+    };
+    await this.deps.kv.put(controlKey, control);
+    await this.recordControl(this.runIdFor(control.seed), 'start', { seed: control.seed, speed: control.speed });
+    return control;
+  }
+
+  async stop(): Promise<RunControl> {
+    const previous = await this.control();
+    const control: RunControl = {
+      seed: previous?.seed ?? this.deps.config.village.seed,
+      running: false,
+      speed: previous?.speed ?? this.deps.config.village.speed,
+    };
+    await this.deps.kv.put(controlKey, control);
+    await this.recordControl(this.runIdFor(control.seed), 'stop', { seed: control.seed });
+    return control;
+  }
+
+  async setSpeed(speed: number): Promise<RunControl> {
+    const previous = await this.control();
+    const control: RunControl = {
+      seed: previous?.seed ?? this.deps.config.village.seed,
+      running: previous?.running ?? false,
+      speed,
+    };
+    await this.deps.kv.put(controlKey, control);
+    await this.recordControl(this.runIdFor(control.seed), 'speed', { seed: control.seed, speed });
+    return control;
+  }
+
+  async replay(seed: number, fromSimTs: string | undefined): Promise<ReplayReport> {
+    const runId = this.runIdFor(seed);
+    if ((await this.deps.store.streamVersion(worldStreamId(runId))) === 0) throw new NotFoundError(`no village run with seed ${seed}`);
+    return replayRun({
+      catalog: this.catalog,
+      settings: this.settings,
+      persistence: { store: this.deps.store, snapshots: this.deps.snapshots },
+      runId,
+      ...(fromSimTs !== undefined ? { from: parseInstant(fromSimTs) } : {}),
+    });
+  }
+
+  // ---------- engine ----------
+
+  /**
+   * Advances the run of `seed` by `ticks` ticks now (restoring it from the store first when needed), then enqueues
+   * the render jobs of the ticks' `render_requested` events. The engine loop calls it; tests call it directly.
+   */
+  async advance(seed: number, ticks: number): Promise<VillageRun> {
+    const run = this.active?.identity.seed === seed ? this.active : await this.activate(seed);
+    this.pendingJobs = [];
+    await run.advanceTicks(ticks);
+    const jobs = this.pendingJobs;
+    this.pendingJobs = [];
+    for (const job of jobs)
+      await this.deps.queue.enqueue(renderQueue, job, {
+        idempotencyKey: renderIdempotencyKey(job.runId, job.source_event_id, job.channel, job.author_id),
+      });
+    const row = await this.queries.getRun(run.identity.runId);
+    if (row) await this.safely(() => this.hooks.onTick?.(row, this), 'tick hook');
+    return run;
+  }
+
+  /** Render jobs of the ticks being advanced, built from the state right after each `render_requested`. */
+  private pendingJobs: RenderJobPayload[] = [];
+
+  /** Restores (or starts) the run of `seed` and makes it the one this process advances. */
+  private async activate(seed: number): Promise<VillageRun> {
+    this.active = undefined;
+    let run: VillageRun | undefined;
+    let lastHappening: Happening | undefined;
+    const onEvent = (event: VillageEvent) => {
+      if (event.type === 'village_event') lastHappening = event.data;
+      else if (event.type === 'render_requested' && run && lastHappening?.id === event.data.eventId)
+        this.pendingJobs.push(buildRenderJob(run.identity.runId, this.index, run.state, lastHappening, event.data));
+    };
+    run = await VillageRun.restore({
+      catalog: this.catalog,
+      seed,
+      settings: this.settings,
+      persistence: { store: this.deps.store, snapshots: this.deps.snapshots },
+      onEvent,
+    });
+    this.active = run;
+    return run;
+  }
+
+  /** The engine loop: watches the control flag and advances the started run at its speed until the signal aborts. */
+  async runEngine(signal: AbortSignal): Promise<void> {
+    const { clock, logger } = this.deps;
+    const village = this.deps.config.village;
+    let last = clock.now();
+    let carry = 0;
+    while (!signal.aborted) {
+      let pause = 200;
+      try {
+        let control = await this.control();
+        if (!control && village.autostart) control = await this.start(village.seed);
+        const now = clock.now();
+        if (control?.running) {
+          const interval = village.tick_ms / control.speed;
+          carry += (now - last) / interval;
+          if (carry > maxTicksPerStep) carry = maxTicksPerStep;
+          const ticks = Math.floor(carry);
+          if (ticks > 0 || this.active?.identity.seed !== control.seed) {
+            carry -= ticks;
+            await this.advance(control.seed, ticks);
+          }
+          pause = Math.max(10, Math.min(250, interval * (1 - carry)));
+        } else carry = 0;
+        last = now;
+      } catch (error) {
+        if (signal.aborted) break;
+        logger.error({ err: error }, 'village engine step failed; retrying');
+        pause = 1_000;
+      }
+      await sleep(pause, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  // ---------- render workers ----------
+
+  /** Leases and renders jobs with `concurrency` loops until the signal aborts; in-flight jobs finish (or are released). */
+  async runWorkers(signal: AbortSignal, concurrency = this.deps.config.village.render_workers): Promise<void> {
+    const loops = Array.from({ length: concurrency }, () => this.workerLoop(signal));
+    await Promise.all(loops);
+  }
+
+  private async workerLoop(signal: AbortSignal): Promise<void> {
+    const { queue, logger } = this.deps;
+    while (!signal.aborted) {
+      let jobs: LeasedJob<RenderJobPayload>[] = [];
+      try {
+        jobs = await queue.lease<RenderJobPayload>(renderQueue, { limit: 1, waitMs: 500 });
+      } catch (error) {
+        if (signal.aborted) break;
+        logger.warn({ err: error }, 'village render: lease failed');
+        await sleep(1_000, undefined, { signal }).catch(() => undefined);
+        continue;
+      }
+      for (const job of jobs) {
+        if (signal.aborted) {
+          // Not started: give it back at once rather than waiting out the lease.
+          await queue.nack(job, 'shutting down', { retryInMs: 0 }).catch(() => undefined);
+          continue;
+        }
+        await this.handle(job, signal);
+      }
+    }
+  }
+
+  /** Processes one leased job and acks or nacks it. A grace period lets it finish when the process is stopping. */
+  async handle(job: LeasedJob<RenderJobPayload>, signal?: AbortSignal): Promise<JobOutcome | 'failed'> {
+    const { queue, logger } = this.deps;
+    const abort = new AbortController();
+    const onAbort = () => setTimeout(() => abort.abort(), 5_000).unref();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const outcome = await this.render(job.payload, abort.signal);
+      await queue.ack(job);
+      return outcome;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const result = await queue.nack(job, message, abort.signal.aborted ? { retryInMs: 0 } : {}).catch(() => 'stale');
+      logger.warn({ jobId: job.id, attempt: job.attempt, outcome: result, error: message }, 'village render job failed');
+      return 'failed';
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Writes the post of one job: idempotent (an existing post for the job's key is left as it is). */
+  async render(job: RenderJobPayload, signal?: AbortSignal): Promise<JobOutcome> {
+    const { llm, store } = this.deps;
+    if (await this.queries.findPost(job.runId, job.source_event_id, job.channel, job.author_id)) return 'duplicate';
+    const result = await llm.generateObject('writer', generatedPostSchema, buildMessages(job), {
+      cacheKey: renderIdempotencyKey(job.runId, job.source_event_id, job.channel, job.author_id),
+      fallback: () => fallbackPost(job),
+      context: offlineContext(job),
+      ...(signal ? { signal } : {}),
+    });
+    const post = result.object;
+    const problems = boundaryProblems(
+      post,
+      { channel: job.channel, authorId: job.author_id, sourceEventId: job.source_event_id },
+      this.limits,
+    );
+    if (problems.length === 0) {
+      const verdict = await llm.moderate(post.text, signal ? { signal } : {});
+      if (!verdict.allowed) problems.push(...verdict.reasons.map((reason) => `moderation: ${reason}`));
+    }
+    const data: PostPublished = {
+      runId: job.runId,
+      channel: job.channel,
+      authorId: job.author_id,
+      sourceEventId: job.source_event_id,
+      tone: post.tone,
+      text: post.text,
+      tags: post.tags,
+      safetyNotes: post.safety_notes ?? null,
+      model: result.model,
+      fellBack: result.fellBack,
+      simTime: job.sim_time,
+      place: job.prompt_context.event.place.id,
+    };
+    try {
+      if (problems.length > 0) {
+        const rejected: PostRejected = { ...data, reasons: problems };
+        await store.append(contentStreamId(job.runId), 'any', [{ type: 'post_rejected', data: rejected }]);
+        return 'rejected';
+      }
+      await store.append(contentStreamId(job.runId), 'any', [{ type: 'post_published', data }]);
+    } catch (error) {
+      // The unique (run, source event, channel, author) key: another delivery of this job got there first.
+      if (
+        error instanceof VersionConflictError &&
+        (await this.queries.findPost(job.runId, job.source_event_id, job.channel, job.author_id))
+      )
+        return 'duplicate';
+      throw error;
+    }
+    const row = await this.queries.findPost(job.runId, job.source_event_id, job.channel, job.author_id);
+    if (row) await this.safely(() => this.hooks.onPost?.(row, this), 'post hook');
+    return 'published';
+  }
+
+  // ---------- moderation ----------
+
+  async moderate(action: 'flag' | 'hide' | 'restore', postId: number, reason: string | null): Promise<PostRow> {
+    const post = await this.queries.getPost(postId);
+    if (!post) throw new NotFoundError(`no post ${postId}`);
+    const data: ModerationAction = { postId, reason, by: 'admin' };
+    const type = action === 'flag' ? 'post_flagged' : action === 'hide' ? 'post_hidden' : 'post_restored';
+    await this.deps.store.append(contentStreamId(post.runId), 'any', [{ type, data }]);
+    const updated = await this.queries.getPost(postId);
+    if (!updated) throw new NotFoundError(`no post ${postId}`);
+    return updated;
+  }
+
+  // ---------- reads ----------
+
+  /** The engine state of a run at its stream head: the newest snapshot with the later events folded in. */
+  async runState(runId: string): Promise<VillageState | undefined> {
+    const streamId = worldStreamId(runId);
+    let cached = this.stateCache.get(runId);
+    if (!cached) {
+      const found = await loadSnapshot(this.deps.snapshots, streamId);
+      if (found) cached = { version: found.version, state: found.snapshot.state };
+      else {
+        if ((await this.deps.store.streamVersion(streamId)) === 0) return undefined;
+        cached = { version: 0, state: createInitialState(this.catalog.catalog, this.settings) };
+      }
+    }
+    for (;;) {
+      const events = await this.deps.store.readStream(streamId, { fromVersion: cached.version + 1, limit: 2_000 });
+      for (const event of events) {
+        cached.state = evolve(cached.state, { type: event.type, data: event.data } as VillageEvent);
+        cached.version = event.version;
+      }
+      if (events.length < 2_000) break;
+    }
+    this.stateCache.set(runId, cached);
+    return cached.state;
+  }
+
+  npcName(id: string): string {
+    return this.index.npcs[this.index.npcIndex.get(id) ?? -1]?.name ?? id;
+  }
+
+  placeName(id: string | null): string {
+    if (id === null) return '';
+    return this.index.places.get(id)?.name ?? id;
+  }
+
+  async writerDescription(): Promise<{ model: string; offline: boolean }> {
+    const description = this.deps.llm.describe('writer');
+    return { model: description.model, offline: description.offline };
+  }
+
+  private async safely(action: () => Promise<void> | void | undefined, label: string): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, `village: ${label} failed`);
+    }
+  }
+}

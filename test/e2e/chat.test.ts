@@ -1,0 +1,212 @@
+/**
+ * Browser test of the chat's first run with no model configured (the offline narrator writes): settings -> new bot
+ * -> kickoff confirm -> a turn whose reply streams into two tabs at once, and the drawer shows the memory it wrote.
+ * Starts the real program (`src/cli.ts start`) and drives Debian's /usr/bin/chromium through playwright-core.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repository = fileURLToPath(new URL('../..', import.meta.url));
+const chromiumPath = '/usr/bin/chromium';
+const resultsDirectory = join(repository, 'test-results');
+const chromiumMissing = !existsSync(chromiumPath);
+
+if (chromiumMissing) {
+  const message = `${chromiumPath} is missing: apt-get install -y chromium`;
+  if (process.env.CI === 'true') throw new Error(`${message} (CI=true: the browser tests must run)`);
+  console.warn(`[skip] chat browser test: ${message}`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`the server did not become healthy:\n${output()}`);
+}
+
+function watch(page: Page, failures: string[]): void {
+  page.on('response', (response) => {
+    if (response.status() >= 400) failures.push(`${response.status()} ${response.url()}`);
+  });
+  page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
+}
+
+describe.skipIf(chromiumMissing)('chat in the browser', () => {
+  let directory: string;
+  let server: ChildProcess;
+  let browser: Browser | undefined;
+  let baseUrl: string;
+  let serverOutput = '';
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'koivulahti-chat-e2e-'));
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    const environment: NodeJS.ProcessEnv = {
+      ...process.env,
+      KOIVULAHTI_SQLITE_PATH: join(directory, 'k.db'),
+      LOG_LEVEL: 'warn',
+      KOIVULAHTI_VILLAGE_AUTOSTART: 'false',
+    };
+    for (const name of [
+      'KOIVULAHTI_CONFIG',
+      'DATABASE_URL',
+      'NATS_URL',
+      'LLM_PROVIDER',
+      'LLM_BASE_URL',
+      'LLM_MODEL',
+      'LLM_MODEL_PATH',
+      'LLM_API_KEY',
+    ])
+      delete environment[name];
+    server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--port', String(port), '--host', '127.0.0.1'], {
+      cwd: repository,
+      env: environment,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout?.on('data', (chunk) => {
+      serverOutput += String(chunk);
+    });
+    server.stderr?.on('data', (chunk) => {
+      serverOutput += String(chunk);
+    });
+    await waitForHealth(baseUrl, server, () => serverOutput);
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!stopped) server.kill('SIGKILL');
+    }
+    if (directory) rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('first run -> settings -> new bot -> kickoff -> a reply streamed into two tabs -> the memory in the drawer', async () => {
+    if (!browser) throw new Error('no browser');
+    mkdirSync(resultsDirectory, { recursive: true });
+    const shot = (page: Page, name: string) => page.screenshot({ path: join(resultsDirectory, `chat-${name}.png`), fullPage: true });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const failures: string[] = [];
+    const first = await context.newPage();
+    watch(first, failures);
+
+    // First run: no you-entity yet, so the chat sends you to the settings.
+    await first.goto(`${baseUrl}/chat`);
+    await first.waitForURL(/\/settings/);
+    expect(await first.locator('.chat-banner').textContent()).toContain('No language model is configured');
+    expect(await first.locator('.chat-banner').textContent()).toContain('LLM_BASE_URL');
+    await shot(first, '1-settings');
+    await first.getByLabel('Name').fill('Sam');
+    await first.getByLabel('Pronouns').fill('they/them');
+    await first.getByLabel('About you').fill('A night-shift nurse who loves old films.');
+    await first.getByRole('button', { name: 'Save' }).click();
+
+    // No bots yet: on to the bot form.
+    await first.waitForURL(/\/bots\/new/);
+    await first.getByLabel('Name').fill('Aino');
+    await first.getByLabel('Persona').fill('A sharp-tongued barista at the harbour cafe who secretly writes poetry.');
+    await first.getByLabel(/Voice samples/).fill('"Well, look who it is."\n---\n"I don\'t do mornings."');
+    await first.getByLabel(/Traits/).fill('dry humour, loyal, stubborn');
+    await first.getByLabel('Initial relationship to you').fill('You are a regular; she pretends not to notice.');
+    await first
+      .getByLabel('Kickoff')
+      .fill('Late in the evening you walk into the harbour cafe. Aino is wiping the counter and the rain taps on the windows.');
+    await shot(first, '2-new-bot');
+    await first.getByRole('button', { name: /Save and read the kickoff/ }).click();
+
+    // The kickoff, read into places and activities, editable before it starts the chat.
+    await first.waitForURL(/\/bots\/[^/]+\/kickoff/);
+    expect(await first.locator('input[name="container_name"]').inputValue()).toBe('The cafe');
+    await first.locator('input[name="bot_action_verb"]').fill('wiping the counter');
+    await shot(first, '3-kickoff');
+    await first.getByRole('button', { name: /Confirm and start the chat/ }).click();
+    await first.waitForURL(/\/chats\/c_/);
+    const chatUrl = first.url();
+
+    const second = await context.newPage();
+    watch(second, failures);
+    await second.goto(chatUrl);
+    for (const page of [first, second]) await page.locator('#live-state.on').waitFor();
+
+    await first.locator('#composer-text').fill('*shakes off the rain* "Evening, Aino. The usual tea, please." ((keep it cosy))');
+    await first.locator('#send').click();
+
+    for (const page of [first, second]) {
+      await page.locator('.msg-assistant:not(.streaming) .text', { hasText: 'offline narrator' }).waitFor();
+      await page.locator('.msg-user .seg-ooc', { hasText: 'keep it cosy' }).waitFor();
+      // the reply arrived as token deltas in this tab, not as one finished message
+      expect(await page.evaluate(() => (window as unknown as { chatStats: { deltas: number } }).chatStats.deltas)).toBeGreaterThan(1);
+    }
+    for (const page of [first, second])
+      expect(
+        (await page.locator('#messages > li').evaluateAll((items) => items.map((item) => item.className.split(' ')[1]))).slice(0, 2),
+      ).toEqual(['msg-user', 'msg-assistant']);
+    const replies = await Promise.all([first, second].map((page) => page.locator('.msg-assistant .text').last().textContent()));
+    expect(replies[0]).toBe(replies[1]);
+
+    // The post-turn passes write the memory; the drawer reloads in both tabs and shows it.
+    for (const page of [first, second]) await page.locator('#recent-memories .memory', { hasText: 'The usual tea, please.' }).waitFor();
+    expect(await first.locator('.drawer').textContent()).toContain('Token budget, last turn');
+
+    // A second turn retrieves that memory; the drawer says why, and shows the turn's token ledger.
+    await first.locator('#send:not([disabled])').waitFor();
+    await second.locator('#composer-text').fill('"Do you remember my usual tea?"');
+    await second.locator('#send').click();
+    for (const page of [first, second]) await page.locator('.msg-assistant:not(.streaming)').nth(1).waitFor();
+    await first.locator('.drawer .memory .why', { hasText: 'matched the turn' }).first().waitFor();
+    await first.setViewportSize({ width: 1280, height: 1700 });
+    expect(await first.locator('.drawer .edge-title').first().textContent()).toContain('Aino');
+    await shot(first, '4-chat');
+    await shot(second, '5-chat-second-tab');
+
+    await first.goto(`${baseUrl}/chats`);
+    expect(await first.locator('.chat-list').textContent()).toContain('Aino');
+    await shot(first, '6-chats');
+
+    expect(failures).toEqual([]);
+    await context.close();
+  });
+});
