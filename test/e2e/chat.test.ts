@@ -3,53 +3,9 @@
  * -> kickoff confirm -> a turn whose reply streams into two tabs at once, and the drawer shows the memory it wrote.
  * Starts the real program (`src/cli.ts start`) and drives Debian's /usr/bin/chromium through playwright-core.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const repository = fileURLToPath(new URL('../..', import.meta.url));
-const chromiumPath = '/usr/bin/chromium';
-const resultsDirectory = join(repository, 'test-results');
-const chromiumMissing = !existsSync(chromiumPath);
-
-if (chromiumMissing) {
-  const message = `${chromiumPath} is missing: apt-get install -y chromium`;
-  if (process.env.CI === 'true') throw new Error(`${message} (CI=true: the browser tests must run)`);
-  console.warn(`[skip] chat browser test: ${message}`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output()}`);
-    try {
-      const response = await fetch(`${url}/health`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`the server did not become healthy:\n${output()}`);
-}
+import { launchChromium, type Program, requireChromium, resultFile, startProgram } from './harness.js';
 
 function watch(page: Page, failures: string[]): void {
   page.on('response', (response) => {
@@ -58,76 +14,29 @@ function watch(page: Page, failures: string[]): void {
   page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
 }
 
-describe.skipIf(chromiumMissing)('chat in the browser', () => {
-  let directory: string;
-  let server: ChildProcess;
+describe.skipIf(requireChromium('chat browser test'))('chat in the browser', () => {
+  let program: Program | undefined;
   let browser: Browser | undefined;
   let baseUrl: string;
-  let serverOutput = '';
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'koivulahti-chat-e2e-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    const environment: NodeJS.ProcessEnv = {
-      ...process.env,
-      KOIVULAHTI_SQLITE_PATH: join(directory, 'k.db'),
-      LOG_LEVEL: 'warn',
-      KOIVULAHTI_VILLAGE_AUTOSTART: 'false',
-    };
-    for (const name of [
-      'KOIVULAHTI_CONFIG',
-      'DATABASE_URL',
-      'NATS_URL',
-      'LLM_PROVIDER',
-      'LLM_BASE_URL',
-      'LLM_MODEL',
-      'LLM_MODEL_PATH',
-      'LLM_API_KEY',
-    ])
-      delete environment[name];
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--port', String(port), '--host', '127.0.0.1'], {
-      cwd: repository,
-      env: environment,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    program = await startProgram({
+      label: 'chat',
+      environment: { KOIVULAHTI_VILLAGE_AUTOSTART: 'false' },
+      unset: ['LLM_PROVIDER', 'LLM_BASE_URL', 'LLM_MODEL', 'LLM_MODEL_PATH', 'LLM_API_KEY'],
     });
-    server.stdout?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    server.stderr?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    await waitForHealth(baseUrl, server, () => serverOutput);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    baseUrl = program.baseUrl;
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!stopped) server.kill('SIGKILL');
-    }
-    if (directory) rmSync(directory, { recursive: true, force: true });
+    await program?.stop();
   });
 
   it('first run -> settings -> new bot -> kickoff -> a reply streamed into two tabs -> the memory in the drawer', async () => {
     if (!browser) throw new Error('no browser');
-    mkdirSync(resultsDirectory, { recursive: true });
-    const shot = (page: Page, name: string) => page.screenshot({ path: join(resultsDirectory, `chat-${name}.png`), fullPage: true });
+    const shot = (page: Page, name: string) => page.screenshot({ path: resultFile(`chat-${name}.png`), fullPage: true });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const failures: string[] = [];
     const first = await context.newPage();

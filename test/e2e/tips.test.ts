@@ -4,118 +4,30 @@
  * phone-sized viewport: `/tips` shows one tip; "Done" brings the next one; a done tip never comes back; at the end
  * the page is calm. Screenshots go to test-results/.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const repository = fileURLToPath(new URL('../..', import.meta.url));
-const chromiumPath = '/usr/bin/chromium';
-const resultsDirectory = join(repository, 'test-results');
-const chromiumMissing = !existsSync(chromiumPath);
-
-if (chromiumMissing) {
-  const message = `${chromiumPath} is missing: apt-get install -y chromium`;
-  if (process.env.CI === 'true') throw new Error(`${message} (CI=true: the browser tests must run)`);
-  console.warn(`[skip] tips browser test: ${message}`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output()}`);
-    try {
-      const response = await fetch(`${url}/health`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`the server did not become healthy:\n${output()}`);
-}
+import { launchChromium, type Program, requireChromium, resultFile, startProgram } from './harness.js';
 
 const hour = 3_600_000;
 
-describe.skipIf(chromiumMissing)('tips browser test', () => {
-  let directory: string;
-  let server: ChildProcess;
+describe.skipIf(requireChromium('tips browser test'))('tips browser test', () => {
+  let program: Program | undefined;
   let browser: Browser | undefined;
   let baseUrl: string;
-  let serverOutput = '';
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'koivulahti-tips-e2e-'));
-    const configPath = join(directory, 'config.toml');
-    writeFileSync(
-      configPath,
-      '[tips]\ntimezone = "Europe/Helsinki"\nquiet_hours_start = "00:00"\nquiet_hours_end = "00:00"\ndaily_budget = 0\n',
-    );
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    const environment: NodeJS.ProcessEnv = {
-      ...process.env,
-      KOIVULAHTI_CONFIG: configPath,
-      KOIVULAHTI_SQLITE_PATH: join(directory, 'k.db'),
-      LOG_LEVEL: 'warn',
-    };
-    delete environment.DATABASE_URL;
-    delete environment.NATS_URL;
-    delete environment.LLM_BASE_URL;
-    delete environment.LLM_MODEL_PATH;
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--port', String(port), '--host', '127.0.0.1'], {
-      cwd: repository,
-      env: environment,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    program = await startProgram({
+      label: 'tips',
+      config: '[tips]\ntimezone = "Europe/Helsinki"\nquiet_hours_start = "00:00"\nquiet_hours_end = "00:00"\ndaily_budget = 0\n',
+      unset: ['LLM_BASE_URL', 'LLM_MODEL_PATH'],
     });
-    server.stdout?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    server.stderr?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    await waitForHealth(baseUrl, server, () => serverOutput);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    baseUrl = program.baseUrl;
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!stopped) server.kill('SIGKILL');
-    }
-    if (directory) rmSync(directory, { recursive: true, force: true });
+    await program?.stop();
   });
 
   async function card(page: Page) {
@@ -155,7 +67,6 @@ describe.skipIf(chromiumMissing)('tips browser test', () => {
     });
     expect(posted.status).toBe(201);
 
-    mkdirSync(resultsDirectory, { recursive: true });
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     const failedRequests: string[] = [];
     page.on('response', (response) => {
@@ -174,10 +85,10 @@ describe.skipIf(chromiumMissing)('tips browser test', () => {
     expect(await page.title()).toBe('oO');
     expect(await page.locator('.tip-text').count()).toBe(1);
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(0, 0, 0)');
-    await page.screenshot({ path: join(resultsDirectory, 'tips-first.png'), animations: 'disabled' });
+    await page.screenshot({ path: resultFile('tips-first.png'), animations: 'disabled' });
 
     await page.locator('.why summary').click();
-    await page.screenshot({ path: join(resultsDirectory, 'tips-why.png'), animations: 'disabled' });
+    await page.screenshot({ path: resultFile('tips-why.png'), animations: 'disabled' });
     expect(await page.locator('.why dd').first().textContent()).not.toBe('');
 
     const done: string[] = [];
@@ -195,7 +106,7 @@ describe.skipIf(chromiumMissing)('tips browser test', () => {
         done.push(current.text);
         doneCount++;
         await react(page, 'Done', current.decision);
-        if (doneCount === 1) await page.screenshot({ path: join(resultsDirectory, 'tips-next.png'), animations: 'disabled' });
+        if (doneCount === 1) await page.screenshot({ path: resultFile('tips-next.png'), animations: 'disabled' });
       } else {
         done.push(current.text);
         await react(page, 'Helpful', current.decision);
@@ -208,7 +119,7 @@ describe.skipIf(chromiumMissing)('tips browser test', () => {
     const last = await card(page);
     expect(last.kind).toBe('nothing');
     expect(last.text).toBe('Nothing needs you right now.');
-    await page.screenshot({ path: join(resultsDirectory, 'tips-all-clear.png'), animations: 'disabled' });
+    await page.screenshot({ path: resultFile('tips-all-clear.png'), animations: 'disabled' });
 
     // A reload shows the same calm card, not a done tip.
     await page.reload();
@@ -223,10 +134,10 @@ describe.skipIf(chromiumMissing)('tips browser test', () => {
     await page.waitForURL(`${baseUrl}/tips/decisions`);
     expect(await page.locator('.log li').count()).toBe(log.decisions.length);
     expect(await page.locator('.log-meta', { hasText: 'done (1)' }).count()).toBe(3);
-    await page.screenshot({ path: join(resultsDirectory, 'tips-decisions.png'), fullPage: true, animations: 'disabled' });
+    await page.screenshot({ path: resultFile('tips-decisions.png'), fullPage: true, animations: 'disabled' });
 
     await page.goto(`${baseUrl}/tips/signals`);
-    await page.screenshot({ path: join(resultsDirectory, 'tips-signals.png'), fullPage: true, animations: 'disabled' });
+    await page.screenshot({ path: resultFile('tips-signals.png'), fullPage: true, animations: 'disabled' });
     const manifest = await fetch(`${baseUrl}/tips/manifest.webmanifest`);
     expect((await manifest.json()).start_url).toBe('/tips');
 

@@ -4,38 +4,10 @@
  * Home shows FEED posts; the NEWS tab shows articles; a new post arrives over SSE while the page stays open; the
  * admin stops and starts the run.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const repository = fileURLToPath(new URL('../..', import.meta.url));
-const chromiumPath = '/usr/bin/chromium';
-const resultsDirectory = join(repository, 'test-results');
-const chromiumMissing = !existsSync(chromiumPath);
-
-if (chromiumMissing) {
-  const message = `${chromiumPath} is missing: apt-get install -y chromium`;
-  if (process.env.CI === 'true') throw new Error(`${message} (CI=true: the browser tests must run)`);
-  console.warn(`[skip] village browser test: ${message}`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { launchChromium, type Program, requireChromium, resultFile, startProgram } from './harness.js';
 
 /** Polls until `check` returns true; fails with the server output after `timeoutMs`. */
 async function until(check: () => Promise<boolean>, label: string, output: () => string, timeoutMs = 45_000): Promise<void> {
@@ -51,86 +23,33 @@ async function until(check: () => Promise<boolean>, label: string, output: () =>
   throw new Error(`timed out waiting for ${label}:\n${output()}`);
 }
 
-describe.skipIf(chromiumMissing)('village in the browser', () => {
-  let directory: string;
-  let server: ChildProcess;
+describe.skipIf(requireChromium('village browser test'))('village in the browser', () => {
+  let program: Program | undefined;
   let browser: Browser | undefined;
   let baseUrl: string;
-  let serverOutput = '';
-  const output = () => serverOutput;
+  const output = () => program?.output() ?? '';
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'koivulahti-village-e2e-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    const environment: NodeJS.ProcessEnv = {
-      ...process.env,
-      KOIVULAHTI_SQLITE_PATH: join(directory, 'k.db'),
-      LOG_LEVEL: 'warn',
+    program = await startProgram({
+      label: 'village',
       // 96 ticks (one sim-day) in about three seconds, so NEWS appears quickly and posts keep arriving.
-      KOIVULAHTI_VILLAGE_TICK_MS: '30',
-      KOIVULAHTI_VILLAGE_SEED: '1',
-    };
-    for (const name of [
-      'KOIVULAHTI_CONFIG',
-      'DATABASE_URL',
-      'NATS_URL',
-      'LLM_BASE_URL',
-      'LLM_MODEL_PATH',
-      'LLM_PROVIDER',
-      'KOIVULAHTI_ADMIN_TOKEN',
-    ])
-      delete environment[name];
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--port', String(port), '--host', '127.0.0.1'], {
-      cwd: repository,
-      env: environment,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      environment: { KOIVULAHTI_VILLAGE_TICK_MS: '30', KOIVULAHTI_VILLAGE_SEED: '1' },
+      unset: ['LLM_BASE_URL', 'LLM_MODEL_PATH', 'LLM_PROVIDER', 'KOIVULAHTI_ADMIN_TOKEN'],
+      healthTimeoutMs: 45_000,
     });
-    server.stdout?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    server.stderr?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    await until(
-      async () => {
-        if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}:\n${output()}`);
-        return (await fetch(`${baseUrl}/health`)).ok;
-      },
-      'the server',
-      output,
-    );
+    baseUrl = program.baseUrl;
     // The run autostarts; wait for the first NEWS article (the reporter writes late on day 1).
     await until(
       async () => ((await (await fetch(`${baseUrl}/posts?channel=NEWS&limit=1`)).json()) as { items: unknown[] }).items.length > 0,
       'a NEWS article',
       output,
     );
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    mkdirSync(resultsDirectory, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!stopped) server.kill('SIGKILL');
-    }
-    if (directory) rmSync(directory, { recursive: true, force: true });
+    await program?.stop();
   });
 
   it('shows FEED posts, receives a new post live, shows NEWS articles, and lets the admin stop and start the run', async () => {
@@ -156,7 +75,7 @@ describe.skipIf(chromiumMissing)('village in the browser', () => {
     expect(await feed.count()).toBeGreaterThan(0);
     expect(await page.getByRole('link', { name: 'Feed', exact: true }).getAttribute('aria-current')).toBe('page');
     expect(await page.locator('.sim-clock .run-state').textContent()).toBe('käynnissä');
-    await page.screenshot({ path: join(resultsDirectory, 'village-home.png') });
+    await page.screenshot({ path: resultFile('village-home.png') });
 
     // Live: a post that was not on the page arrives over SSE, without a reload.
     const initial = new Set(await feed.evaluateAll((items) => items.map((item) => item.getAttribute('data-post-id'))));
@@ -174,7 +93,7 @@ describe.skipIf(chromiumMissing)('village in the browser', () => {
     await page.waitForFunction((before) => document.querySelector('.sim-clock .clock-time')?.textContent !== before, clockBefore, {
       timeout: 30_000,
     });
-    await page.screenshot({ path: join(resultsDirectory, 'village-live.png') });
+    await page.screenshot({ path: resultFile('village-live.png') });
 
     // NEWS: the front page of the paper.
     await page.getByRole('link', { name: 'Koivulahden Sanomat' }).click();
@@ -184,21 +103,21 @@ describe.skipIf(chromiumMissing)('village in the browser', () => {
     expect(await articles.count()).toBeGreaterThan(0);
     expect((await articles.first().locator('.headline').textContent())?.length).toBeGreaterThan(5);
     expect(await page.locator('.paper-name').textContent()).toBe('Koivulahden Sanomat');
-    await page.screenshot({ path: join(resultsDirectory, 'village-news.png'), fullPage: true });
+    await page.screenshot({ path: resultFile('village-news.png'), fullPage: true });
 
     await page.getByRole('link', { name: 'Kylächat' }).click();
     await page.locator('#posts .chat-message').first().waitFor();
-    await page.screenshot({ path: join(resultsDirectory, 'village-chat.png') });
+    await page.screenshot({ path: resultFile('village-chat.png') });
 
     // An NPC page: relationships with bars, memories, posts.
     await page.goto(`${baseUrl}/village/npcs/npc_sanni`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sanni Virtanen');
     expect(await page.locator('.relationships .meter').count()).toBeGreaterThan(0);
-    await page.screenshot({ path: join(resultsDirectory, 'village-npc.png'), fullPage: true });
+    await page.screenshot({ path: resultFile('village-npc.png'), fullPage: true });
 
     await page.goto(`${baseUrl}/village/events`);
     expect(await page.locator('.timeline-item').count()).toBeGreaterThan(0);
-    await page.screenshot({ path: join(resultsDirectory, 'village-events.png') });
+    await page.screenshot({ path: resultFile('village-events.png') });
 
     // Admin: stop, then start again, with the page's own forms.
     await page.goto(`${baseUrl}/village/admin`);
@@ -209,7 +128,7 @@ describe.skipIf(chromiumMissing)('village in the browser', () => {
     expect(await state.textContent()).toBe('pysäytetty');
     const stopped = (await (await fetch(`${baseUrl}/admin/run/status`)).json()) as { running: boolean; sim_ts: string };
     expect(stopped.running).toBe(false);
-    await page.screenshot({ path: join(resultsDirectory, 'village-admin-stopped.png'), fullPage: true });
+    await page.screenshot({ path: resultFile('village-admin-stopped.png'), fullPage: true });
     await page.getByRole('button', { name: 'Käynnistä' }).click();
     await page.waitForURL(`${baseUrl}/village/admin`);
     expect(await state.textContent()).toBe('käynnissä');
@@ -218,7 +137,7 @@ describe.skipIf(chromiumMissing)('village in the browser', () => {
       'the clock to move again',
       output,
     );
-    await page.screenshot({ path: join(resultsDirectory, 'village-admin.png'), fullPage: true });
+    await page.screenshot({ path: resultFile('village-admin.png'), fullPage: true });
 
     expect(failedRequests).toEqual([]);
     expect(pageErrors).toEqual([]);
