@@ -66,7 +66,7 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
     );
   },
   async sim(options) {
-    const { simulate } = await import('./village/index.js');
+    const { settingsFromConfig, simulate } = await import('./village/index.js');
     const seed = integerOption(options.values.seed, '--seed', 42);
     const days = integerOption(options.values.days, '--days', 7);
     const database = await openVillageDatabase(options, options.values.memory === true);
@@ -77,6 +77,7 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
         days,
         catalogDirectory: stringOption(options.values.catalog),
         out: stringOption(options.values.out),
+        settings: settingsFromConfig(loadConfig(options.environment, options.overrides).village.engine),
         persistence: { store: new EventStore(database), snapshots: new SnapshotStore(database) },
         progress: process.stderr,
       });
@@ -90,7 +91,7 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
     }
   },
   async replay(options) {
-    const { formatReplayReport, replay } = await import('./village/index.js');
+    const { formatReplayReport, replay, settingsFromConfig } = await import('./village/index.js');
     const runId = stringOption(options.values.run);
     if (runId === undefined) throw new ValidationError('replay needs --run ID (printed by koivulahti sim)');
     const database = await openVillageDatabase(options, false);
@@ -100,6 +101,7 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
         runId,
         from: stringOption(options.values.from),
         catalogDirectory: stringOption(options.values.catalog),
+        settings: settingsFromConfig(loadConfig(options.environment, options.overrides).village.engine),
         persistence: { store: new EventStore(database), snapshots: new SnapshotStore(database) },
       });
       console.log(formatReplayReport(report));

@@ -63,11 +63,12 @@ describe('config.example.toml', () => {
   });
 
   it('documents every key of the schema', () => {
-    const { keys } = documentedKeys(exampleText);
+    const { keys, sections } = documentedKeys(exampleText);
     expect(schemaKeys()).toContain('sse.max_buffered_events');
     expect(schemaKeys()).toContain('llm.params.temperature');
     expect(schemaKeys()).toContain('llm.aliases.*.params.max_tokens');
-    expect(schemaKeys().filter((key) => !keys.has(key))).toEqual([]);
+    // A free-form table (a record owned by a module, like `village.engine`) is documented by its own section.
+    expect(schemaKeys().filter((key) => !keys.has(key) && !sections.has(key))).toEqual([]);
   });
 
   it('has a table for every model alias', () => {

@@ -117,6 +117,8 @@ export const configSchema = z.strictObject({
       chat_max_chars: z.coerce.number().int().min(20).max(10_000).default(400),
       news_max_chars: z.coerce.number().int().min(20).max(20_000).default(3_000),
       read_rate_per_minute: z.coerce.number().int().min(0).default(600),
+      /** Engine tunables (impact weights, pacing); validated by the village, which owns their defaults. */
+      engine: z.record(z.string(), z.unknown()).default({}),
     })
     .prefault({}),
   chat: z

@@ -17,7 +17,13 @@ export { decideRenders, impactComponents, impactScore } from './domain/impact.js
 export { boundaryProblems, type GeneratedPost, generatedPostSchema, tones } from './domain/posts.js';
 export { formatLocal, parseInstant, toLocalTime } from './domain/sim-time.js';
 export { createInitialState, type Memory, type NpcState, type Relationship, type VillageState } from './domain/state.js';
-export { defaultVillageSettings, parseVillageSettings, type VillageSettings, villageSettingsSchema } from './domain/village-settings.js';
+export {
+  defaultVillageSettings,
+  parseVillageSettings,
+  settingsFromConfig,
+  type VillageSettings,
+  villageSettingsSchema,
+} from './domain/village-settings.js';
 export { villageModule, villageServiceFor } from './http/module.js';
 export { villageMigrations } from './read-model/migrations.js';
 export { contentStreamId } from './read-model/projection.js';

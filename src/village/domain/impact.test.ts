@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../catalog-loader.js';
 import type { EventType } from './catalog-schema.js';
 import { decideRenders, impactComponents, impactScore } from './impact.js';
-import { defaultVillageSettings } from './village-settings.js';
+import { defaultVillageSettings, settingsFromConfig } from './village-settings.js';
 
 const { catalog } = loadCatalog();
 const type = (id: string) => catalog.eventTypes.find((entry) => entry.id === id) as EventType;
@@ -78,5 +78,20 @@ describe('impact', () => {
       { channel: 'NEWS', outcome: 'over_budget', author: 'npc_aino' },
       { channel: 'CHAT', outcome: 'over_budget', author: 'npc_eeva' },
     ]);
+  });
+});
+
+describe('engine settings from config', () => {
+  it('given [village.engine] in snake_case, when read, then the weights and tunables apply and the rest keep defaults', () => {
+    const settings = settingsFromConfig({ initiate_chance: 0.05, impact_weights: { severity: 0.5 } });
+    expect(settings.initiateChance).toBe(0.05);
+    expect(settings.impactWeights.severity).toBe(0.5);
+    expect(settings.impactWeights.conflict).toBe(defaultVillageSettings.impactWeights.conflict);
+  });
+
+  it('given a bad value or an unknown key, then the error names the key as written in config.toml', () => {
+    expect(() => settingsFromConfig({ impact_weights: { severity: 'high' } })).toThrow(/^village\.engine\.impact_weights\.severity: /);
+    expect(() => settingsFromConfig({ initiate_chance: 2 })).toThrow(/^village\.engine\.initiate_chance: /);
+    expect(() => settingsFromConfig({ initate_chance: 0.1 })).toThrow('village.engine.initate_chance: unknown key');
   });
 });

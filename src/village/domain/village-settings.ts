@@ -1,8 +1,9 @@
 /**
- * Engine tunables (the future `[village]` config section). Channel thresholds and budgets live in the catalog's
+ * Engine tunables, set in config.toml as `[village.engine]` (snake_case keys, see `settingsFromConfig`). Channel thresholds and budgets live in the catalog's
  * channels.json; everything here is about pacing and scoring. The hash of these values is part of a run's identity.
  */
 import { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
 
 const weight = z.number().min(0).max(10);
 
@@ -47,3 +48,24 @@ export function parseVillageSettings(input: unknown = {}): VillageSettings {
 }
 
 export const defaultVillageSettings: VillageSettings = parseVillageSettings();
+
+const camelCase = (key: string) => key.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+const snakeCase = (key: string) => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
+function camelKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [camelCase(key), camelKeys(inner)]));
+}
+
+/**
+ * Engine settings from the `[village.engine]` config table, e.g. `initiate_chance = 0.05` or
+ * `[village.engine.impact_weights] severity = 0.4`. A bad value raises ConfigError naming the key as written.
+ */
+export function settingsFromConfig(engine: Record<string, unknown>): VillageSettings {
+  const result = villageSettingsSchema.safeParse(camelKeys(engine));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = [...(issue?.path ?? []).map(String), ...(issue?.code === 'unrecognized_keys' ? [issue.keys[0] ?? ''] : [])];
+  const reason = issue?.code === 'unrecognized_keys' ? 'unknown key' : (issue?.message ?? 'invalid');
+  throw new ConfigError(['village', 'engine', ...path.map(snakeCase)].join('.'), reason);
+}

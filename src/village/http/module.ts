@@ -3,6 +3,7 @@
  * render workers). Live views get rendered post fragments and the sim clock over the bus (`live.villagelive`).
  */
 import type { ProductModule, ProductServices } from '../../web/product-module.js';
+import { settingsFromConfig } from '../domain/village-settings.js';
 import { villageMigrations } from '../read-model/migrations.js';
 import { VillageService } from '../village-service.js';
 import { renderClockFragment, renderPostFragment } from './components.js';
@@ -25,6 +26,7 @@ export function villageServiceFor(productServices: ProductServices): VillageServ
     queue: messaging.queue,
     kv: messaging.kv,
     llm,
+    settings: settingsFromConfig(config.village.engine),
   });
   const bus = messaging.bus;
   service.hooks.onPost = async (post, owner) => {
