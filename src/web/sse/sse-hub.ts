@@ -20,7 +20,8 @@ import { z } from 'zod';
 import type { EventFilter } from '../../store/event-store.js';
 import type { WebContext } from '../context.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { commentFrame, durableFrame, liveFrame, liveTopic, retryFrame } from './frames.js';
+import { commentFrame, durableFrame, retryFrame } from './frames.js';
+import { LiveFanout } from './live-fanout.js';
 
 export const maxTopics = 32;
 export const topicPattern = /^[A-Za-z0-9_-]+$/;
@@ -78,7 +79,16 @@ export class SseHub {
   private nextId = 1;
   private closing = false;
 
-  constructor(private readonly context: WebContext) {}
+  private readonly fanout: LiveFanout;
+
+  constructor(private readonly context: WebContext) {
+    this.fanout = new LiveFanout(context.bus, context.logger as FastifyBaseLogger);
+  }
+
+  /** Live topics with a shared bus subscription, and how many connections use each. */
+  liveTopics(): Record<string, number> {
+    return this.fanout.stats();
+  }
 
   connections(): SseConnectionInfo[] {
     return [...this.open].map((connection) => connection.info());
@@ -115,6 +125,7 @@ export class SseHub {
         const connection = new SseConnection(this.nextId++, topics, after, reply.raw, {
           maxBufferedLive: this.context.config.sse.max_buffered_events,
           logger: request.log,
+          fanout: this.fanout,
         });
         this.open.add(connection);
         connection.onClose(() => this.open.delete(connection));
@@ -131,6 +142,7 @@ export class SseHub {
 interface ConnectionOptions {
   maxBufferedLive: number;
   logger: FastifyBaseLogger;
+  fanout: LiveFanout;
 }
 
 class SseConnection {
@@ -138,7 +150,7 @@ class SseConnection {
   private readonly live: BoundedQueue<string>;
   private readonly closeListeners: Array<() => void> = [];
   private drainWaiters: Array<() => void> = [];
-  private unsubscribers: Array<() => Promise<void>> = [];
+  private leaveTopics: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private waitingForDrain = false;
   private closed = false;
@@ -175,14 +187,10 @@ class SseConnection {
   }
 
   async start(context: WebContext, retryMs: number): Promise<void> {
-    try {
-      for (const topic of this.topics) {
-        const unsubscribe = await context.bus.subscribe(liveTopic(topic), (message) => this.pushLive(message));
-        if (this.closed) await unsubscribe().catch(() => undefined);
-        else this.unsubscribers.push(unsubscribe);
-      }
-    } catch (error) {
-      this.options.logger.warn({ err: error, topics: this.topics }, 'sse: bus subscription failed; live messages unavailable');
+    for (const topic of this.topics) {
+      const leave = await this.options.fanout.join(topic, this.pushLive);
+      if (this.closed) leave();
+      else this.leaveTopics.push(leave);
     }
     if (this.closed) return;
     // Headers and the first frame go out once the bus subscriptions are live, so "open" means "nothing is missed".
@@ -224,18 +232,11 @@ class SseConnection {
     }
   }
 
-  private pushLive(message: unknown): void {
+  private readonly pushLive = (frame: string): void => {
     if (this.closed) return;
-    let frame: string;
-    try {
-      frame = liveFrame(message);
-    } catch (error) {
-      this.options.logger.warn({ err: error, sse: this.id }, 'sse: live message cannot be serialized; skipped');
-      return;
-    }
     this.live.push(frame);
     this.flushLive();
-  }
+  };
 
   private flushLive(): void {
     while (!this.waitingForDrain && !this.closed && this.live.size > 0) {
@@ -273,10 +274,8 @@ class SseConnection {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.live.clear();
     this.releaseDrainWaiters();
-    for (const unsubscribe of this.unsubscribers) {
-      unsubscribe().catch((error: unknown) => this.options.logger.warn({ err: error, sse: this.id }, 'sse: bus unsubscribe failed'));
-    }
-    this.unsubscribers = [];
+    for (const leave of this.leaveTopics) leave();
+    this.leaveTopics = [];
     this.response.off('drain', this.handleDrain);
     if (!this.response.headersSent && !this.response.destroyed) this.response.writeHead(503, { 'retry-after': '3' });
     if (!this.response.writableEnded) this.response.end();
