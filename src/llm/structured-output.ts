@@ -8,10 +8,20 @@ import type { ChatMessage, FinishReason } from './provider.js';
 
 export type JsonSchema = Record<string, unknown>;
 
-/** The JSON schema of what the model must write (zod's input side: what `schema.parse` accepts). */
+const jsonSchemas = new WeakMap<z.ZodType, JsonSchema>();
+
+/**
+ * The JSON schema of what the model must write (zod's input side: what `schema.parse` accepts). Callers pass the same
+ * schema object on every call, so the conversion is done once per schema; treat the result as read-only.
+ */
 export function toJsonSchema(schema: z.ZodType): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-  return rest;
+  let converted = jsonSchemas.get(schema);
+  if (!converted) {
+    const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+    converted = rest;
+    jsonSchemas.set(schema, converted);
+  }
+  return converted;
 }
 
 /**
