@@ -10,16 +10,29 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { apiReadsBenchmark } from './benchmarks/api-reads.js';
+import { chatTurnBenchmark } from './benchmarks/chat-turn.js';
 import { eventStoreBenchmark } from './benchmarks/event-store.js';
 import { llmGatewayBenchmark } from './benchmarks/llm-gateway.js';
 import { sseFanoutBenchmark } from './benchmarks/sse-fanout.js';
+import { tipsBenchmark } from './benchmarks/tips.js';
+import { villageRenderBenchmark } from './benchmarks/village-render.js';
 import { villageSimBenchmark } from './benchmarks/village-sim.js';
 import { type MachineFacts, machineFacts } from './lib/machine.js';
 import { formatJson } from './lib/measure.js';
 import type { Benchmark, BenchmarkOutput, ResultRow } from './lib/types.js';
 
-/** In run order. Benchmarks waiting for their product (issues 5, 6, 8) are listed in bench/README.md. */
-export const benchmarks: Benchmark[] = [eventStoreBenchmark, villageSimBenchmark, llmGatewayBenchmark, sseFanoutBenchmark];
+/** In run order. */
+export const benchmarks: Benchmark[] = [
+  eventStoreBenchmark,
+  villageSimBenchmark,
+  llmGatewayBenchmark,
+  sseFanoutBenchmark,
+  villageRenderBenchmark,
+  chatTurnBenchmark,
+  tipsBenchmark,
+  apiReadsBenchmark,
+];
 
 const { values } = parseArgs({
   options: {

@@ -7,7 +7,7 @@
  *    Overhead = p50 (p95) through the gateway minus p50 (p95) direct. Streams: time to first token the same way.
  * 2. Cache-hit throughput: the same `generateObject` replayed from the cache, against the backend's theoretical
  *    maximum for that request.
- * 3. Throughput with S=8 slots (the core of the future `village-render`): render-sized requests (persona + event in,
+ * 3. Throughput with S=8 slots (the gateway half of `village-render`): render-sized requests (persona + event in,
  *    ~120 tokens of JSON out) submitted all at once through the gateway (`concurrency = 8`), as completions per minute
  *    against the backend's theoretical maximum for the requests it served; and the backend's utilisation while jobs
  *    were still waiting in the gateway (the steady state).

@@ -1,7 +1,7 @@
 /**
  * Shared set-up for benchmarks that go through the LLM gateway against the simulated backend: the render-sized
  * backend profile and a gateway on a SQLite file (cache and call log), configured as a deployment would be.
- * The future `village-render` benchmark (issue 5) starts `startBackendProcess(renderProfile)` and `openBenchGateway`.
+ * `llm-gateway` uses both; `village-render` uses `renderProfile` with the gateway `openRuntime` builds.
  */
 import { join } from 'node:path';
 import { systemClock } from '../../src/core/clock.js';

@@ -1,5 +1,5 @@
 /** Timing and statistics helpers shared by the benchmarks. */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 
 export async function timed(run: () => Promise<void>): Promise<number> {
   const started = performance.now();
@@ -53,4 +53,41 @@ export function formatJson(value: unknown): string {
       return collapsed.length <= 140 ? collapsed : whole;
     },
   );
+}
+
+export interface PauseReport {
+  /** Garbage-collection pauses of this process while watched. */
+  gcCount: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
+  /** Event-loop delay (timer lateness, 10 ms resolution): what every request in flight waited at most. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+/**
+ * Watches this process's GC pauses and event-loop delay until `stop()`, so a latency tail can be told apart: a stall
+ * of the whole process (GC, a busy machine) delays the reference requests as much as the measured ones.
+ */
+export function watchPauses(): { stop(): PauseReport } {
+  const pauses: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  return {
+    stop() {
+      observer.disconnect();
+      delay.disable();
+      return {
+        gcCount: pauses.length,
+        gcTotalMs: round(pauses.reduce((sum, value) => sum + value, 0)),
+        gcMaxMs: round(Math.max(0, ...pauses)),
+        loopDelayP99Ms: round(delay.percentile(99) / 1e6),
+        loopDelayMaxMs: round(delay.max / 1e6),
+      };
+    },
+  };
 }

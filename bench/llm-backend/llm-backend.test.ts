@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerText, toTokens } from './content.js';
+import { answerText, promptHints, toTokens } from './content.js';
 import { type SimulatedBackend, startSimulatedBackend } from './server.js';
 import { type BackendProfile, serviceMs, theoreticalMaxPerMinute } from './timing.js';
 
@@ -60,6 +60,29 @@ describe('answers', () => {
     expect(value.title.length).toBeLessThanOrEqual(12);
     expect(value.body.length).toBeGreaterThan(100);
     expect(toTokens(text).join('')).toBe(text);
+  });
+});
+
+describe('prompt hints', () => {
+  it('given name="value" pairs in the prompt, then a JSON answer copies them into matching string and enum fields only', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        channel: { type: 'string', enum: ['FEED', 'CHAT'] },
+        author_id: { type: 'string', maxLength: 20 },
+        tone: { type: 'string', enum: ['calm'] },
+        count: { type: 'number' },
+        text: { type: 'string' },
+      },
+    };
+    const hints = promptHints('Answer with: channel="CHAT", author_id="aino", tone="angry", count="3".');
+    expect(hints).toEqual({ channel: 'CHAT', author_id: 'aino', tone: 'angry', count: '3' });
+    const value = JSON.parse(answerText({ type: 'json_schema', schema }, 30, 0, hints)) as Record<string, unknown>;
+    expect(value.channel).toBe('CHAT');
+    expect(value.author_id).toBe('aino');
+    expect(value.tone).toBe('calm');
+    expect(value.count).toBe(0);
+    expect(String(value.text).length).toBeGreaterThan(20);
   });
 });
 
@@ -131,6 +154,10 @@ describe('the simulated backend', () => {
     // The second request (~320 ms) did not wait for the abandoned one's remaining ~270 ms.
     expect(performance.now() - started).toBeLessThan(500);
     expect(backend.stats().cancelled).toBe(1);
+    const timings = backend.requests();
+    expect(timings.map((timing) => timing.cancelled)).toEqual([true, false]);
+    expect(timings[1]?.ownFirstTokenMs).toBeGreaterThanOrEqual(300);
+    expect(backend.requests(timings[0]?.seq)).toHaveLength(1);
     const models = (await (await fetch(`${backend.url}/models`)).json()) as { data: Array<{ id: string }> };
     expect(models.data[0]?.id).toBe('bench-sim-8b');
   });

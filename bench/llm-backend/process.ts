@@ -4,7 +4,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BackendStats } from './server.js';
+import type { BackendStats, RequestTiming } from './server.js';
 import type { BackendProfile } from './timing.js';
 
 export interface BackendProcess {
@@ -12,6 +12,8 @@ export interface BackendProcess {
   url: string;
   profile: BackendProfile;
   stats(): Promise<BackendStats>;
+  /** The backend's own timing of each request with `seq > after` (its last 2,000). */
+  requests(after?: number): Promise<RequestTiming[]>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -38,6 +40,9 @@ export async function startBackendProcess(profile: Partial<BackendProfile>): Pro
     url,
     profile: (await stats()).profile,
     stats,
+    async requests(after = 0) {
+      return (await (await fetch(`${root}/bench/requests?after=${after}`)).json()) as RequestTiming[];
+    },
     async reset() {
       await fetch(`${root}/bench/reset`, { method: 'POST' });
     },

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { answerText, type ResponseFormatRequest, toTokens } from './content.js';
+import { answerText, promptHints, type ResponseFormatRequest, toTokens } from './content.js';
 import {
   type BackendProfile,
   charactersPerToken,
@@ -63,11 +63,29 @@ export interface BackendStats {
   completionsPerMinute: number;
 }
 
+/** One completed (or cancelled) request's own timing, as the backend saw it; kept for the last 2,000 requests. */
+export interface RequestTiming {
+  /** 1, 2, ... in arrival order since start (not reset by `reset`). */
+  seq: number;
+  stream: boolean;
+  promptTokens: number;
+  cachedPromptTokens: number;
+  /** Waited for a slot (ms). */
+  queueMs: number;
+  /** Request arrived -> first token written to the socket (ms): the backend's own time to first token. */
+  ownFirstTokenMs: number | undefined;
+  /** Request arrived -> last byte written (ms). */
+  ownTotalMs: number | undefined;
+  cancelled: boolean;
+}
+
 export interface SimulatedBackend {
   /** Base URL including `/v1`. */
   readonly url: string;
   readonly profile: BackendProfile;
   stats(): BackendStats;
+  /** Timings of the requests with `seq > after` (the last 2,000 at most). */
+  requests(after?: number): RequestTiming[];
   /** Starts a new measuring window (counters to zero; running requests count from now). */
   reset(): void;
   /** Completions per minute at full utilisation for requests of this shape. */
@@ -114,6 +132,9 @@ export async function startSimulatedBackend(options: StartBackendOptions = {}): 
   let counters = freshCounters();
   let windowStart = performance.now();
   let sequence = 0;
+  let arrivals = 0;
+  const timings: RequestTiming[] = [];
+  const keepTimings = 2_000;
 
   function freshCounters() {
     return {
@@ -201,6 +222,10 @@ export async function startSimulatedBackend(options: StartBackendOptions = {}): 
     };
   }
 
+  function requests(after = 0): RequestTiming[] {
+    return timings.filter((timing) => timing.seq > after).map((timing) => ({ ...timing }));
+  }
+
   function reset(): void {
     counters = freshCounters();
     windowStart = performance.now();
@@ -226,13 +251,25 @@ export async function startSimulatedBackend(options: StartBackendOptions = {}): 
     const created = Math.floor(Date.now() / 1000);
     const model = typeof body.model === 'string' && body.model !== '' ? body.model : profile.model;
     const seed = sequence++;
-    let tokens = toTokens(answerText(format, profile.completionTokens, seed));
+    let tokens = toTokens(answerText(format, profile.completionTokens, seed, format.type === 'text' ? {} : promptHints(prompt)));
     let finishReason = 'stop';
     if (tokens.length > maxTokens) {
       tokens = tokens.slice(0, Math.max(1, Math.floor(maxTokens)));
       finishReason = 'length';
     }
     counters.requests++;
+    const timing: RequestTiming = {
+      seq: ++arrivals,
+      stream,
+      promptTokens,
+      cachedPromptTokens: 0,
+      queueMs: 0,
+      ownFirstTokenMs: undefined,
+      ownTotalMs: undefined,
+      cancelled: false,
+    };
+    timings.push(timing);
+    if (timings.length > keepTimings) timings.splice(0, timings.length - keepTimings);
 
     let timer: NodeJS.Timeout | undefined;
     let holding: Slot | undefined;
@@ -245,6 +282,8 @@ export async function startSimulatedBackend(options: StartBackendOptions = {}): 
       start(slot, cachedPromptTokens) {
         holding = slot;
         const startedAt = performance.now();
+        timing.queueMs = startedAt - arrivedAt;
+        timing.cachedPromptTokens = cachedPromptTokens;
         const shape = { promptTokens, cachedPromptTokens, completionTokens: tokens.length };
         const firstAt = startedAt + timeToFirstTokenMs(profile, shape);
         const gap = interTokenMs(profile);
@@ -272,6 +311,8 @@ export async function startSimulatedBackend(options: StartBackendOptions = {}): 
         if (!stream) {
           timer = setTimeout(() => {
             finish();
+            timing.ownFirstTokenMs = performance.now() - arrivedAt;
+            timing.ownTotalMs = timing.ownFirstTokenMs;
             sendJson(
               response,
               200,
@@ -301,6 +342,7 @@ export async function startSimulatedBackend(options: StartBackendOptions = {}): 
             frames += chunk(next === 0 ? { role: 'assistant', content: tokens[next] } : { content: tokens[next] }, null);
             next++;
           }
+          if (timing.ownFirstTokenMs === undefined && next > 0) timing.ownFirstTokenMs = now - arrivedAt;
           if (next === tokens.length) {
             frames += chunk({}, finishReason);
             if (includeUsage)
@@ -308,6 +350,7 @@ export async function startSimulatedBackend(options: StartBackendOptions = {}): 
             frames += 'data: [DONE]\n\n';
             finish();
             response.end(frames);
+            timing.ownTotalMs = performance.now() - arrivedAt;
             return;
           }
           if (frames !== '') response.write(frames);
@@ -321,6 +364,7 @@ export async function startSimulatedBackend(options: StartBackendOptions = {}): 
       if (done) return;
       done = true;
       pending.cancelled = true;
+      timing.cancelled = true;
       counters.cancelled++;
       clearTimeout(timer);
       if (holding) {
@@ -344,6 +388,10 @@ export async function startSimulatedBackend(options: StartBackendOptions = {}): 
     if (request.method === 'GET' && path === '/v1/models')
       return sendJson(response, 200, { object: 'list', data: [{ id: profile.model, object: 'model', created: 0, owned_by: 'bench' }] });
     if (request.method === 'GET' && path === '/bench/stats') return sendJson(response, 200, stats());
+    if (request.method === 'GET' && path === '/bench/requests') {
+      const after = Number(new URL(request.url ?? '/', 'http://localhost').searchParams.get('after') ?? 0);
+      return sendJson(response, 200, requests(Number.isFinite(after) ? after : 0));
+    }
     if (request.method === 'POST' && path === '/bench/reset') {
       reset();
       return sendJson(response, 200, { ok: true });
@@ -361,6 +409,7 @@ export async function startSimulatedBackend(options: StartBackendOptions = {}): 
     url: `http://127.0.0.1:${port}/v1`,
     profile,
     stats,
+    requests,
     reset,
     theoreticalMaxPerMinute: (shape) => theoreticalMaxPerMinute(profile, shape),
     async close() {
