@@ -130,6 +130,17 @@ export const configSchema = z.strictObject({
       history_window: z.coerce.number().int().min(2).max(5000).default(200),
       ooc_marker: z.enum(['((', '[[', '{{', '//']).default('(('),
       pin_cap: z.coerce.number().int().min(1).max(64).default(8),
+      rewind_undo_seconds: z.coerce.number().int().min(1).max(3600).default(30),
+      pre_rewind_snapshots_keep: z.coerce.number().int().min(1).max(100).default(10),
+      snapshot_every_events: z.coerce.number().int().min(1).default(100),
+      snapshot_every_minutes: z.coerce.number().int().min(1).default(30),
+      snapshots_keep: z.coerce.number().int().min(1).max(100).default(5),
+      backup_at: z
+        .string()
+        .regex(/^(\d{1,2}:\d{2})?$/, 'HH:MM (local time) or "" to turn nightly backups off')
+        .default('03:00'),
+      backups_keep: z.coerce.number().int().min(1).max(365).default(14),
+      backup_dir: z.string().min(1).default('./data/backups'),
     })
     .prefault({}),
   llm: z
@@ -199,6 +210,48 @@ export const configSchema = z.strictObject({
         .regex(/^https?:\/\/\S+$/, 'must start with http:// or https://')
         .default('https://api.todoist.com/api/v1'),
       ics_window_days: z.coerce.number().int().min(1).max(366).default(30),
+      /** Policies that score every decision without serving it (see tips/domain/shadow.ts). */
+      shadow_policies: z.array(z.enum(['linucb-v1', 'linucb-greedy', 'linucb-wide', 'uniform'])).default(['linucb-greedy', 'uniform']),
+      /** The estimator whose lower bound must beat the incumbent's on-policy value to promote. */
+      promotion_estimator: z.enum(['ips', 'snips', 'dr', 'switch-dr']).default('dr'),
+      promotion_min_decisions: z.coerce.number().int().min(1).default(50),
+      /** `granted`: purposes count as consented until revoked (single-user local mode); `required`: until given. */
+      consent_default: z.enum(['granted', 'required']).default('granted'),
+      notice_version: z.string().trim().min(1).max(40).default('2026-11-23'),
+      /** `kid:base64(32 bytes)[,kid:...]`; the active one encrypts, all decrypt. Prefer the TIPS_TOKEN_KEYS variable. */
+      token_keys: z.string().default(''),
+      /** Empty = the first of token_keys. */
+      token_active_key: z.string().default(''),
+      todoist_client_id: z.string().default(''),
+      todoist_client_secret: z.string().default(''),
+      todoist_authorize_url: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'must start with http:// or https://')
+        .default('https://app.todoist.com/oauth/authorize'),
+      todoist_token_url: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'must start with http:// or https://')
+        .default('https://api.todoist.com/oauth/access_token'),
+      todoist_revoke_url: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'must start with http:// or https://')
+        .default('https://api.todoist.com/api/v1/revoke'),
+      todoist_scope: z.string().default('data:read'),
+      /** `local`: one user ([tips] user_id), no login (loopback); `oidc`: users log in through an OIDC provider. */
+      accounts: z.enum(['local', 'oidc']).default('local'),
+      oidc_issuer: z.string().default(''),
+      oidc_client_id: z.string().default(''),
+      oidc_client_secret: z.string().default(''),
+      /** The callback URL registered at the provider, ending in /tips/login/callback. */
+      oidc_redirect_url: z.string().default(''),
+      /** Signs session and login cookies (at least 32 characters in oidc mode). Prefer TIPS_SESSION_SECRET. */
+      session_secret: z.string().default(''),
+      session_hours: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 30)
+        .default(12),
     })
     .prefault({}),
 });
@@ -223,6 +276,12 @@ export const environmentOverrides: Record<string, string> = {
   TIPS_TIMEZONE: 'tips.timezone',
   TIPS_EPSILON: 'tips.epsilon',
   TODOIST_API_URL: 'tips.todoist_api_url',
+  TIPS_TOKEN_KEYS: 'tips.token_keys',
+  TIPS_TOKEN_ACTIVE_KEY: 'tips.token_active_key',
+  TODOIST_CLIENT_ID: 'tips.todoist_client_id',
+  TODOIST_CLIENT_SECRET: 'tips.todoist_client_secret',
+  TIPS_OIDC_CLIENT_SECRET: 'tips.oidc_client_secret',
+  TIPS_SESSION_SECRET: 'tips.session_secret',
   CHAT_RETRIEVAL_K: 'chat.retrieval_k',
   CHAT_NARRATIVE_BUDGET_HARD: 'chat.narrative_budget_hard',
   CHAT_NARRATIVE_BUDGET_SOFT: 'chat.narrative_budget_soft',
