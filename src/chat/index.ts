@@ -5,10 +5,12 @@
 import type { ProductModule, ProductServices } from '../web/product-module.js';
 import { chatRoutes } from './http/routes.js';
 import { chatMigrations } from './projections/migrations.js';
+import { runNightlyBackups } from './services/backup.js';
 import { ChatService } from './services/chat-service.js';
 
 export type { ChatEvent, ChatEventType } from './domain/events.js';
 export { chatEventTypes, chatStreamId } from './domain/events.js';
+export { backupDatabase } from './services/backup.js';
 export { ChatService, postTurnQueue } from './services/chat-service.js';
 
 const services = new WeakMap<ProductServices['store'], ChatService>();
@@ -27,6 +29,7 @@ export function chatService(runtime: ProductServices): ChatService {
       logger: runtime.logger,
       settings: runtime.config.chat,
       messagingKind: runtime.messaging.kind,
+      snapshots: runtime.snapshots,
     });
     services.set(runtime.store, service);
   }
@@ -48,7 +51,12 @@ export const chatModule: ProductModule = {
   async start(runtime, signal) {
     const service = chatService(runtime);
     await service.init();
+    await service.coldStartIfNeeded();
     await service.closeOrphans();
-    await service.runWorker(signal);
+    await Promise.all([
+      service.runWorker(signal),
+      service.runSnapshots(signal),
+      runNightlyBackups(runtime.config, runtime.clock, runtime.logger, signal),
+    ]);
   },
 };

@@ -118,4 +118,95 @@ describe.skipIf(requireChromium('chat browser test'))('chat in the browser', () 
     expect(failures).toEqual([]);
     await context.close();
   });
+
+  it('rewind with its impact preview, then undo; regenerate after an edit shows the new reply and the old one as a variant', async () => {
+    if (!browser) throw new Error('no browser');
+    const shot = (page: Page, name: string) => page.screenshot({ path: resultFile(`chat-${name}.png`), fullPage: true });
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBeLessThan(300);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    type ChatRead = { streaming_turn_id: string | null; memories: unknown[]; messages: Array<{ turn_id: string; role: string }> };
+    const read = async (chatId: string) => (await (await fetch(`${baseUrl}/api/chats/${chatId}`)).json()) as ChatRead;
+    await post('/api/you', { name: 'Sam', pronouns: 'they/them', persona: 'nurse' });
+    const { bot_id } = await post('/api/bots', {
+      name: 'Eino',
+      persona: 'An old fisher who mends nets.',
+      kickoff_prose: 'Dawn on the pier.',
+    });
+    const { parse } = await post(`/api/bots/${bot_id}/kickoff`, {});
+    const { chat_id } = (await post('/api/chats', { bot_id, kickoff: parse })) as { chat_id: string };
+    const chatId = String(chat_id);
+    const replies: string[] = [];
+    for (const [index, text] of ['"Morning, Eino."', '"Any fish today?"', '"Can I help with the nets?"'].entries()) {
+      const { reply_id } = await post(`/api/chats/${chatId}/turns`, { text });
+      replies.push(String(reply_id));
+      // the reply is stored and its post-turn passes wrote the memory before the next turn
+      for (let waited = 0; ; waited += 50) {
+        const chat = await read(chatId);
+        if (chat.streaming_turn_id === null && chat.memories.length === index + 1) break;
+        if (waited > 15_000) throw new Error(`turn ${index + 1} did not settle`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1100 } });
+    const failures: string[] = [];
+    const page = await context.newPage();
+    watch(page, failures);
+    await page.goto(`${baseUrl}/chats/${chatId}`);
+    await page.locator('#live-state.on').waitFor();
+    expect(await page.locator('#messages > li:not([hidden])').count()).toBe(6);
+
+    // Rewind to the first reply: the preview counts what stops counting.
+    await page.locator(`#turn-${replies[0]} .rewind-btn`).click();
+    const dialog = page.locator('#rewind-dialog');
+    await dialog.locator('#rewind-confirm').waitFor();
+    expect(await dialog.locator('[data-impact="messages"] strong').textContent()).toBe('4');
+    expect(await dialog.locator('[data-impact="memories"] strong').textContent()).toBe('2');
+    expect(await dialog.locator('[data-impact="relationship updates"] strong').textContent()).toBe('4');
+    await shot(page, '7-rewind-preview');
+    await dialog.locator('#rewind-confirm').click();
+    await page.locator('#undo-toast').waitFor();
+    expect(await page.locator('#messages > li').count()).toBe(2);
+    await page.locator('#recent-memories .memory').first().waitFor();
+    expect(await page.locator('#recent-memories .memory').count()).toBe(1);
+    await shot(page, '8-rewound-with-undo');
+
+    // Undo within 30 s: all three turns are back.
+    await page.locator('#undo').click();
+    await page.waitForFunction(() => document.querySelectorAll('#messages > li').length === 6);
+    expect(await page.locator('#undo-toast').count()).toBe(0);
+    expect(await page.locator('#recent-memories .memory').count()).toBe(3);
+    await shot(page, '9-undone');
+
+    // Regenerate the latest reply after editing the turn it answers.
+    const oldReply = replies[2] as string;
+    await page.locator(`#turn-${oldReply} .regenerate-btn`).click();
+    const edit = page.locator('.msg-user .edit-turn textarea');
+    expect(await edit.inputValue()).toBe('"Can I help with the nets?"');
+    await edit.fill('"Can I help you mend the nets?"');
+    await page.locator('.edit-turn .regenerate-submit').click();
+    await page.locator(`#turn-${oldReply}.variant[hidden]`).waitFor({ state: 'attached' });
+    const current = page.locator('.msg-assistant:not([hidden]):not(.variant)').last();
+    await page.locator('.msg-assistant:not(.variant):not(.streaming) .variant-pos', { hasText: '2/2' }).waitFor();
+    expect(await current.getAttribute('id')).not.toBe(`turn-${oldReply}`);
+    expect(await page.locator('.msg-user').last().textContent()).toContain('Can I help you mend the nets?');
+    expect(await page.locator('.msg-user').last().textContent()).toContain('(edited)');
+    await shot(page, '10-regenerated');
+    await page.locator('.msg-assistant:not([hidden]) .variant-prev').click();
+    await page.locator(`#turn-${oldReply}:not([hidden])`).waitFor();
+    expect(await page.locator(`#turn-${oldReply} .variant-pos`).textContent()).toBe('1/2');
+    await shot(page, '11-earlier-variant');
+
+    const after = await read(chatId);
+    expect(after.messages.filter((message) => message.role === 'assistant')).toHaveLength(4);
+    expect(failures).toEqual([]);
+    await context.close();
+  });
 });

@@ -18,6 +18,8 @@ export interface BotAuthored {
   backstory: string;
   initial_relationship: string;
   kickoff_prose: string;
+  /** The Character Card V2/V3 the bot was imported from (kept whole so a re-export keeps what we do not use). */
+  card?: unknown;
 }
 
 export interface ChatCreated {
@@ -34,6 +36,8 @@ export interface ContainerCreated {
   name: string;
   type: string;
   properties: { moving: boolean; public: boolean; audible_range: string };
+  /** Set when a scene-close pass of this reply created it (a move). */
+  turn_id?: string;
 }
 
 export interface ActivityAction {
@@ -60,6 +64,8 @@ export interface SceneOpened {
   container_id: string;
   started_at: string;
   participants: string[];
+  /** Set when a scene-close pass of this reply opened it. */
+  turn_id?: string;
 }
 
 export interface SceneClosed {
@@ -67,6 +73,22 @@ export interface SceneClosed {
   scene_id: string;
   ended_at: string;
   reason: string;
+  /** Set when the scene-close pass of this reply closed it (absent: the drawer's button). */
+  turn_id?: string;
+}
+
+/**
+ * On scene close: the owner's per-POV summary replaces the terse text of that scene's memories, and the owner's edge
+ * summary (owner -> you) is updated.
+ */
+export interface SceneSummarized {
+  chat_id: string;
+  scene_id: string;
+  owner_id: string;
+  summary: string;
+  edge_summary: string;
+  memory_ids: string[];
+  turn_id?: string;
 }
 
 export interface EdgeUpdate {
@@ -107,6 +129,8 @@ export interface MemorySignificanceScored {
   chat_id: string;
   memory_id: string;
   significance: number;
+  /** The reply whose post-turn pass scored it (absent on older events and manual changes). */
+  turn_id?: string;
 }
 
 export interface MemoryPinChanged {
@@ -116,6 +140,8 @@ export interface MemoryPinChanged {
   pinned: boolean;
   auto: boolean;
   reason: string;
+  /** The reply whose post-turn pass (auto-)pinned or evicted it; absent for a pin you set in the drawer. */
+  turn_id?: string;
 }
 
 export interface TurnSegment {
@@ -185,6 +211,87 @@ export interface TimePassed {
   to: string;
 }
 
+/** What a drawer edit changes: one field of an activity, an edge or a memory. */
+export type ManualEditTarget =
+  | { kind: 'activity'; entity_id: string; field: 'posture' | 'verb' | 'attention' | 'holding' }
+  | { kind: 'edge'; source_id: string; target_id: string; field: 'affinity' | 'trust' | 'summary' }
+  | { kind: 'memory'; memory_id: string; field: 'pov_summary' | 'significance' };
+
+/** You changed a value in the drawer; the prior value is kept so the log shows what was overridden. */
+export interface ManualEdit {
+  chat_id: string;
+  target: ManualEditTarget;
+  prior: string | number | string[] | null;
+  value: string | number | string[];
+  at: string;
+}
+
+/** What a rewind undoes, counted over the events it takes out of effect (the impact preview, kept in the event). */
+export interface RewindImpact {
+  messages: number;
+  scene_transitions: number;
+  edge_updates: number;
+  memories: number;
+  time_passes: number;
+  other: number;
+}
+
+/**
+ * Rewind "to here": every event after `to_version` stops counting, except events derived from a turn that is kept
+ * (a post-turn pass of the target reply that landed late). Turns after the cut are retracted for good: a pass of theirs
+ * that lands later is ignored too. Nothing is deleted from the log; the read models are re-projected.
+ */
+export interface ChatRewound {
+  chat_id: string;
+  /** The last stream version that still counts. */
+  to_version: number;
+  /** The message the rewind was asked for ("to here"), for display. */
+  to_turn_id: string;
+  impact: RewindImpact;
+  /** The pre-rewind snapshot of the chat's read models (SnapshotStore stream and version). */
+  snapshot: { stream_id: string; version: number } | null;
+  at: string;
+}
+
+/** Undoes the latest rewind (allowed within `chat.rewind_undo_seconds` and before anything else happened). */
+export interface ChatRewindUndone {
+  chat_id: string;
+  rewind_version: number;
+  at: string;
+}
+
+/** You edited your turn before a regenerate (the prior text is kept here; the message shows the new one). */
+export interface UserTurnEdit {
+  chat_id: string;
+  turn_id: string;
+  text: string;
+  segments: TurnSegment[];
+  prior_text: string;
+  prior_segments: TurnSegment[];
+  at: string;
+}
+
+/**
+ * A regenerate replaced the reply `turn_id` by `superseded_by`. The old reply stays as a browsable variant; what its
+ * post-turn passes derived (edges, memories, pins, time) is retracted.
+ */
+export interface AssistantTurnSuperseded {
+  chat_id: string;
+  turn_id: string;
+  superseded_by: string;
+  at: string;
+}
+
+/**
+ * Reset a bot (on `bot-<id>`): each listed chat goes back to its kickoff (`keep_through_version`), every turn and what
+ * it derived is retracted. Identity, initial relationship and kickoff prose stay; the log keeps the history.
+ */
+export interface BotReset {
+  bot_id: string;
+  chats: Array<{ chat_id: string; keep_through_version: number }>;
+  at: string;
+}
+
 export type ChatEvent =
   | { type: 'you_authored'; data: YouAuthored }
   | { type: 'bot_authored'; data: BotAuthored }
@@ -200,7 +307,14 @@ export type ChatEvent =
   | { type: 'user_turn'; data: UserTurn }
   | { type: 'assistant_turn_started'; data: AssistantTurnStarted }
   | { type: 'assistant_turn'; data: AssistantTurn }
-  | { type: 'time_passed'; data: TimePassed };
+  | { type: 'time_passed'; data: TimePassed }
+  | { type: 'chat_rewound'; data: ChatRewound }
+  | { type: 'chat_rewind_undone'; data: ChatRewindUndone }
+  | { type: 'user_turn_edit'; data: UserTurnEdit }
+  | { type: 'assistant_turn_superseded'; data: AssistantTurnSuperseded }
+  | { type: 'bot_reset'; data: BotReset }
+  | { type: 'manual_edit'; data: ManualEdit }
+  | { type: 'scene_summarized'; data: SceneSummarized };
 
 export type ChatEventType = ChatEvent['type'];
 
@@ -220,6 +334,23 @@ export const chatEventTypes: readonly ChatEventType[] = [
   'assistant_turn_started',
   'assistant_turn',
   'time_passed',
+  'chat_rewound',
+  'chat_rewind_undone',
+  'user_turn_edit',
+  'assistant_turn_superseded',
+  'bot_reset',
+  'manual_edit',
+  'scene_summarized',
+];
+
+/** Event kinds after which the chat's read models are rebuilt from the log (they retract earlier effects). */
+export const reprojectingEventTypes: readonly ChatEventType[] = [
+  'chat_rewound',
+  'chat_rewind_undone',
+  'assistant_turn_superseded',
+  'bot_reset',
+  'manual_edit',
+  'scene_summarized',
 ];
 
 export const youStreamId = 'you-local';

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decideAutoPin, heuristicMinutes, heuristicSignificance, heuristicStateUpdate, type PinCandidate } from './passes.js';
+import {
+  decideAutoPin,
+  heuristicMinutes,
+  heuristicSceneSignal,
+  heuristicSceneSummary,
+  heuristicSignificance,
+  heuristicStateUpdate,
+  type PinCandidate,
+} from './passes.js';
 import { rankMemories, searchTerms } from './retrieval.js';
 
 const pin = (memory_id: string, auto: boolean, significance: number, order: number): PinCandidate => ({
@@ -51,5 +59,19 @@ describe('retrieval ranking', () => {
     expect(ranked.map((memory) => memory.memory_id)).toEqual(['p', 'new']);
     expect(ranked[1]?.why).toContain('recency');
     expect(searchTerms('The tea, the TEA and a cat!')).toEqual(['tea', 'cat']);
+  });
+
+  it('reads hard scene-close signals: a move names the new place, a goodbye closes in place, small talk does not', () => {
+    expect(heuristicSceneSignal('*We drove to the park together.*', 'Nice.')).toMatchObject({
+      close: true,
+      container_change: true,
+      new_container: 'Park',
+    });
+    expect(heuristicSceneSignal('"Good night, Aino."', '"See you tomorrow."')).toMatchObject({ close: true, container_change: false });
+    expect(heuristicSceneSignal('"More tea?"', '"Please."')).toMatchObject({ close: false });
+    expect(heuristicSceneSummary('the cafe', ['Sam ordered tea', 'Sam paid'], 'A regular')).toEqual({
+      summary: 'At the cafe: Sam ordered tea / Sam paid',
+      edge_summary: 'A regular Last time at the cafe: Sam paid',
+    });
   });
 });

@@ -91,3 +91,55 @@ export function decideAutoPin(
   const victim = evictable[0];
   return victim ? { pin: true, evict: victim.memory_id } : { pin: false, evict: null };
 }
+
+/** Hard signals that a scene is over: the place changes, or someone says goodbye / "we're done here". */
+export const sceneSignalSchema = z.object({
+  close: z.boolean(),
+  container_change: z.boolean(),
+  new_container: z.string().max(200),
+  reason: z.string().max(300),
+});
+
+export type SceneSignal = z.infer<typeof sceneSignalSchema>;
+
+const moving =
+  /\b(?:drove|drive|walked|walk|went|go|headed|head|ran|run|took a taxi|moved|move) (?:over |back |out |off |down |up )?(?:to|into|towards) (?:the |a |an |my |your |our |her |his |their )?([a-zåäö' -]{2,40}?)(?=[.,!?;"*]|\s+(?:and|then|together)\b|$)/i;
+const farewell = /\b(good ?bye|good night|see you (?:tomorrow|later|soon)|we'?re done here|that'?s all for (?:today|tonight)|farewell)\b/i;
+
+/** The deterministic first reading of the scene-close pass (the classifier's fallback and the offline answer). */
+export function heuristicSceneSignal(userText: string, replyText: string): SceneSignal {
+  const text = `${userText}\n${replyText}`;
+  const move = moving.exec(text);
+  if (move?.[1]) {
+    const place = move[1].trim().replace(/\s+/g, ' ');
+    return {
+      close: true,
+      container_change: true,
+      new_container: place.charAt(0).toUpperCase() + place.slice(1),
+      reason: `moved: ${move[0].trim()}`,
+    };
+  }
+  const bye = farewell.exec(text);
+  if (bye) return { close: true, container_change: false, new_container: '', reason: `farewell: ${bye[0]}` };
+  return { close: false, container_change: false, new_container: '', reason: 'no hard signal' };
+}
+
+/** The per-POV summary written when a scene closes. */
+export const sceneSummarySchema = z.object({
+  summary: z.string().min(1).max(1500),
+  edge_summary: z.string().max(1000),
+});
+
+export type SceneSummary = z.infer<typeof sceneSummarySchema>;
+
+/** Without a model: the scene's memories, shortened, as one summary; the edge summary gains the newest of them. */
+export function heuristicSceneSummary(place: string, memories: readonly string[], priorEdgeSummary: string): SceneSummary {
+  const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`);
+  const body = memories.length === 0 ? 'nothing much happened' : memories.map((memory) => cut(memory, 200)).join(' / ');
+  const summary = cut(`At ${place}: ${body}`, 1500);
+  const latest = memories.at(-1);
+  const edge = latest
+    ? cut(`${priorEdgeSummary ? `${priorEdgeSummary} ` : ''}Last time at ${place}: ${cut(latest, 160)}`, 1000)
+    : priorEdgeSummary;
+  return { summary, edge_summary: edge };
+}

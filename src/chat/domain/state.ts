@@ -2,7 +2,7 @@
  * The chat aggregate, Emmett style: `evolve(state, event)` folds one event, `decide(command, state)` turns a command
  * into events or refuses it. Pure: ids and times come in with the command.
  */
-import type { ActivityChange, ChatEvent, ContainerCreated, PromptLedger, RetrievedMemory, TurnSegment } from './events.js';
+import type { ActivityChange, ChatEvent, ContainerCreated, PromptLedger, RetrievedMemory, RewindImpact, TurnSegment } from './events.js';
 
 export interface ChatState {
   status: 'empty' | 'active';
@@ -16,6 +16,8 @@ export interface ChatState {
   streamingTurnId: string | null;
   turns: number;
   lastUserTurnId: string | null;
+  /** The latest finished reply (the one Regenerate replaces). */
+  lastReplyId?: string | null;
 }
 
 export const initialChatState = (): ChatState => ({
@@ -29,6 +31,7 @@ export const initialChatState = (): ChatState => ({
   streamingTurnId: null,
   turns: 0,
   lastUserTurnId: null,
+  lastReplyId: null,
 });
 
 export function evolve(state: ChatState, event: ChatEvent): ChatState {
@@ -57,6 +60,7 @@ export function evolve(state: ChatState, event: ChatEvent): ChatState {
         ...state,
         turns: state.turns + 1,
         streamingTurnId: state.streamingTurnId === event.data.turn_id ? null : state.streamingTurnId,
+        lastReplyId: event.data.turn_id,
       };
     case 'time_passed':
       return { ...state, clock: event.data.to };
@@ -67,7 +71,15 @@ export function evolve(state: ChatState, event: ChatEvent): ChatState {
 
 export class ChatRuleError extends Error {
   constructor(
-    readonly rule: 'chat_missing' | 'chat_exists' | 'reply_streaming' | 'empty_turn' | 'not_streaming',
+    readonly rule:
+      | 'chat_missing'
+      | 'chat_exists'
+      | 'reply_streaming'
+      | 'empty_turn'
+      | 'not_streaming'
+      | 'not_latest_reply'
+      | 'no_such_turn'
+      | 'nothing_to_undo',
     message: string,
   ) {
     super(message);
@@ -111,10 +123,92 @@ export type ChatCommand =
       model: string;
       error?: string;
       at: string;
+    }
+  | {
+      type: 'rewind';
+      chatId: string;
+      toVersion: number;
+      toTurnId: string;
+      impact: RewindImpact;
+      snapshot: { stream_id: string; version: number } | null;
+      at: string;
+    }
+  | { type: 'undo_rewind'; chatId: string; rewindVersion: number | undefined; at: string }
+  | {
+      type: 'regenerate';
+      chatId: string;
+      replyId: string;
+      newReplyId: string;
+      edit?: { text: string; segments: TurnSegment[]; priorText: string; priorSegments: TurnSegment[] };
+      ledger: PromptLedger;
+      retrieved: RetrievedMemory[];
+      at: string;
     };
 
 export function decide(command: ChatCommand, state: ChatState): ChatEvent[] {
   switch (command.type) {
+    case 'rewind': {
+      if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
+      if (state.streamingTurnId !== null) throw new ChatRuleError('reply_streaming', 'a reply is still streaming; stop it first');
+      return [
+        {
+          type: 'chat_rewound',
+          data: {
+            chat_id: command.chatId,
+            to_version: command.toVersion,
+            to_turn_id: command.toTurnId,
+            impact: command.impact,
+            snapshot: command.snapshot,
+            at: command.at,
+          },
+        },
+      ];
+    }
+    case 'undo_rewind': {
+      if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
+      if (command.rewindVersion === undefined)
+        throw new ChatRuleError('nothing_to_undo', 'there is no rewind to undo (30 s passed or the chat moved on)');
+      return [{ type: 'chat_rewind_undone', data: { chat_id: command.chatId, rewind_version: command.rewindVersion, at: command.at } }];
+    }
+    case 'regenerate': {
+      if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
+      if (state.streamingTurnId !== null) throw new ChatRuleError('reply_streaming', 'a reply is still streaming; stop it or wait');
+      if (!state.lastReplyId || state.lastReplyId !== command.replyId || !state.lastUserTurnId)
+        throw new ChatRuleError('not_latest_reply', 'only the latest reply can be regenerated');
+      const events: ChatEvent[] = [];
+      if (command.edit) {
+        if (command.edit.text.trim() === '') throw new ChatRuleError('empty_turn', 'the turn is empty');
+        events.push({
+          type: 'user_turn_edit',
+          data: {
+            chat_id: command.chatId,
+            turn_id: state.lastUserTurnId,
+            text: command.edit.text,
+            segments: command.edit.segments,
+            prior_text: command.edit.priorText,
+            prior_segments: command.edit.priorSegments,
+            at: command.at,
+          },
+        });
+      }
+      events.push(
+        {
+          type: 'assistant_turn_superseded',
+          data: { chat_id: command.chatId, turn_id: command.replyId, superseded_by: command.newReplyId, at: command.at },
+        },
+        {
+          type: 'assistant_turn_started',
+          data: {
+            chat_id: command.chatId,
+            turn_id: command.newReplyId,
+            reply_to: state.lastUserTurnId,
+            ledger: command.ledger,
+            retrieved: command.retrieved,
+          },
+        },
+      );
+      return events;
+    }
     case 'confirm_kickoff': {
       if (state.status !== 'empty') throw new ChatRuleError('chat_exists', 'this chat already exists');
       const k = command.kickoff;

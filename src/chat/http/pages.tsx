@@ -1,9 +1,10 @@
 /** Chat pages: settings, bots, the bot form, kickoff confirm, the chat list, the chat and its drawer. */
 import type { ComponentChildren } from 'preact';
 import { Layout } from '../../web/jsx/layout.js';
+import type { RewindImpact } from '../domain/events.js';
 import type { KickoffParse } from '../domain/kickoff.js';
 import type { ActivityRow, BotRow, ChatRow, ContainerRow, EdgeRow, MemoryRow, MessageRow, YouRow } from '../projections/queries.js';
-import { formatClock, Prose, Segments } from './format.js';
+import { formatClock, Prose, replyErrorText, Segments } from './format.js';
 
 export interface ShellProps {
   title: string;
@@ -97,9 +98,20 @@ export function BotsPage({ bots, offline }: { bots: BotRow[]; offline: boolean }
               <strong>{bot.name}</strong>
               <p>{bot.persona}</p>
             </div>
-            <a class="button secondary" href={`/bots/${bot.bot_id}/kickoff`}>
-              Start a chat
-            </a>
+            <span class="row-actions">
+              <a class="button secondary" href={`/bots/${bot.bot_id}/kickoff`}>
+                Start a chat
+              </a>
+              <a class="button secondary" href={`/api/bots/${bot.bot_id}/card.png`} download>
+                Card PNG
+              </a>
+              <a class="button secondary" href={`/api/bots/${bot.bot_id}/card.json`} download>
+                JSON
+              </a>
+              <a class="button danger" href={`/bots/${bot.bot_id}/reset`}>
+                Reset…
+              </a>
+            </span>
           </li>
         ))}
       </ul>
@@ -108,6 +120,13 @@ export function BotsPage({ bots, offline }: { bots: BotRow[]; offline: boolean }
           Author a new bot
         </a>
       </p>
+      <p class="card-import">
+        <label>
+          Import a Character Card (V2/V3, PNG or JSON) <input type="file" id="card-import" accept=".png,.json,image/png,application/json" />
+        </label>
+        <span id="card-import-status" class="muted small" role="status" />
+      </p>
+      <script src="/chat/static/chat.js" defer />
     </Shell>
   );
 }
@@ -276,7 +295,7 @@ export function ChatsPage({ chats, offline }: { chats: Array<ChatRow & { bot_nam
             <a href={`/chats/${chat.chat_id}`} class="chat-link">
               <strong>{chat.bot_name}</strong>
               <span class="muted">{formatClock(chat.state.clock)}</span>
-              <p>{chat.last_snippet ? <Prose text={chat.last_snippet} /> : <span class="muted">No replies yet</span>}</p>
+              <p>{chat.last_snippet ? <Prose text={chat.last_snippet} inline /> : <span class="muted">No replies yet</span>}</p>
             </a>
           </li>
         ))}
@@ -285,15 +304,42 @@ export function ChatsPage({ chats, offline }: { chats: Array<ChatRow & { bot_nam
   );
 }
 
-export function Message({ message, names, partial }: { message: MessageRow; names: { you: string; bot: string }; partial?: string }) {
+export interface MessageContext {
+  /** The latest finished reply: it gets Regenerate. */
+  latestReplyId: string | null;
+  /** Replies to the same turn of yours, oldest first (variants left by regenerating). */
+  variants: Map<string, MessageRow[]>;
+  streaming: boolean;
+}
+
+export function Message({
+  message,
+  names,
+  partial,
+  context,
+}: {
+  message: MessageRow;
+  names: { you: string; bot: string };
+  partial?: string;
+  context?: MessageContext;
+}) {
   const streaming = message.status === 'streaming';
+  const superseded = message.superseded_by !== null;
+  const group = message.role === 'assistant' && message.reply_to ? (context?.variants.get(message.reply_to) ?? []) : [];
+  const index = group.findIndex((variant) => variant.turn_id === message.turn_id);
   return (
     <li
       id={`turn-${message.turn_id}`}
-      class={`msg msg-${message.role}${streaming ? ' streaming' : ''}${message.truncated ? ' truncated' : ''}`}
+      class={`msg msg-${message.role}${streaming ? ' streaming' : ''}${message.truncated ? ' truncated' : ''}${superseded ? ' variant' : ''}`}
       data-turn={message.turn_id}
+      {...(message.role === 'user' ? { 'data-text': message.text } : {})}
+      {...(message.reply_to ? { 'data-reply-to': message.reply_to } : {})}
+      hidden={superseded}
     >
-      <div class="who">{message.role === 'user' ? names.you : names.bot}</div>
+      <div class="who">
+        {message.role === 'user' ? names.you : names.bot}
+        {message.edited_from !== null ? <span class="muted small"> (edited)</span> : null}
+      </div>
       <div class="text">
         {message.role === 'user' && message.segments ? (
           <Segments segments={message.segments} />
@@ -302,11 +348,115 @@ export function Message({ message, names, partial }: { message: MessageRow; name
         )}
       </div>
       {message.truncated ? (
-        <div class="flag">
-          {message.ended === 'error' ? `Reply failed: ${message.error ?? 'unknown error'}` : 'Stopped: partial reply saved.'}
+        <div class={message.ended === 'error' ? 'flag error' : 'flag'} role={message.ended === 'error' ? 'alert' : undefined}>
+          {message.ended === 'error' ? replyErrorText(message.error) : 'Stopped: partial reply saved.'}
+          {message.ended === 'error' && !superseded && context && message.turn_id === context.latestReplyId && !context.streaming ? (
+            <>
+              {' '}
+              <button type="button" class="secondary retry-btn" data-reply={message.turn_id}>
+                Retry
+              </button>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+      {context && !streaming ? (
+        <div class="msg-actions">
+          {group.length > 1 ? (
+            <span class="variants" data-group={message.reply_to ?? ''}>
+              <button type="button" class="link variant-prev" disabled={index <= 0} aria-label="Earlier variant">
+                ‹
+              </button>
+              <span class="variant-pos">
+                {index + 1}/{group.length}
+              </span>
+              <button type="button" class="link variant-next" disabled={index >= group.length - 1} aria-label="Later variant">
+                ›
+              </button>
+            </span>
+          ) : null}
+          {superseded ? (
+            <span class="muted small">an earlier variant</span>
+          ) : (
+            <button type="button" class="link rewind-btn" data-to={message.turn_id}>
+              {message.role === 'user' ? 'Rewind to before this' : 'Rewind to here'}
+            </button>
+          )}
+          {!superseded && message.role === 'assistant' && message.turn_id === context.latestReplyId && !context.streaming ? (
+            <button type="button" class="link regenerate-btn" data-reply={message.turn_id}>
+              Regenerate
+            </button>
+          ) : null}
         </div>
       ) : null}
     </li>
+  );
+}
+
+export function RewindPreviewDialog({
+  chatId,
+  toTurnId,
+  impact,
+  undoSeconds,
+}: {
+  chatId: string;
+  toTurnId: string;
+  impact: RewindImpact;
+  undoSeconds: number;
+}) {
+  const rows: Array<[string, number]> = [
+    ['messages', impact.messages],
+    ['scene transitions', impact.scene_transitions],
+    ['relationship updates', impact.edge_updates],
+    ['memories', impact.memories],
+    ['time passages', impact.time_passes],
+    ['other changes (significance, pins, edits)', impact.other],
+  ];
+  return (
+    <form method="post" action={`/chats/${chatId}/rewind`} class="rewind-preview" id="rewind-preview">
+      <h2>Rewind to here?</h2>
+      <p>Everything after this point stops counting:</p>
+      <ul class="impact">
+        {rows.map(([label, count]) => (
+          <li key={label} class={count === 0 ? 'muted' : ''} data-impact={label}>
+            <strong>{count}</strong> {label}
+          </li>
+        ))}
+      </ul>
+      <p class="muted small">
+        Nothing is deleted: the log keeps every event and a snapshot is taken first. You can undo for {undoSeconds} seconds.
+      </p>
+      <input type="hidden" name="to" value={toTurnId} />
+      <div class="composer-actions">
+        <button type="submit" id="rewind-confirm">
+          Rewind
+        </button>
+        <button type="button" class="secondary" id="rewind-cancel">
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function ResetBotPage({ bot, offline, error, chats }: { bot: BotRow; offline: boolean; error?: string; chats: number }) {
+  return (
+    <Shell title={`Reset ${bot.name}`} tab="bots" offline={offline} {...(error ? { notice: error } : {})}>
+      <h1>Reset {bot.name}</h1>
+      <p class="lead">
+        Every chat with {bot.name} ({chats}) goes back to its kickoff: turns, memories, relationship changes, scenes and clock changes stop
+        counting. {bot.name}'s identity, initial relationship and kickoff stay. The log keeps the history.
+      </p>
+      <form method="post" action={`/bots/${bot.bot_id}/reset`} class="chat-form">
+        <label>
+          Type the bot's name to confirm
+          <input name="name" required maxLength={80} autocomplete="off" placeholder={bot.name} />
+        </label>
+        <button type="submit" class="danger">
+          Reset {bot.name}
+        </button>
+      </form>
+    </Shell>
   );
 }
 
@@ -320,12 +470,19 @@ export interface ChatPageProps {
   resumeAt: number;
   offline: boolean;
   drawer: DrawerProps;
+  /** The latest rewind while it can be undone. */
+  undo?: { remainingMs: number; toTurnId: string } | undefined;
 }
 
 export function ChatPage(props: ChatPageProps) {
   const { chat, bot, messages } = props;
   const names = { you: props.you?.name ?? 'You', bot: bot.name };
   const streaming = chat.state.streamingTurnId !== null;
+  const variants = new Map<string, MessageRow[]>();
+  for (const message of messages)
+    if (message.role === 'assistant' && message.reply_to)
+      variants.set(message.reply_to, [...(variants.get(message.reply_to) ?? []), message]);
+  const context: MessageContext = { latestReplyId: chat.state.lastReplyId ?? null, variants, streaming };
   return (
     <Shell title={bot.name} tab="chats" offline={props.offline} wide>
       <div
@@ -352,10 +509,23 @@ export function ChatPage(props: ChatPageProps) {
                 key={message.turn_id}
                 message={message}
                 names={names}
+                context={context}
                 {...(props.partial && props.partial.turnId === message.turn_id ? { partial: props.partial.text } : {})}
               />
             ))}
           </ol>
+          {props.undo ? (
+            <div class="toast" id="undo-toast" role="status" data-remaining={String(props.undo.remainingMs)}>
+              <span>Rewound.</span>
+              <form method="post" action={`/chats/${chat.chat_id}/rewind/undo`}>
+                <button type="submit" id="undo">
+                  Undo
+                </button>
+              </form>
+              <span class="muted small countdown">{Math.ceil(props.undo.remainingMs / 1000)} s</span>
+            </div>
+          ) : null}
+          <dialog id="rewind-dialog" aria-label="Rewind" />
           <form class="composer" id="composer" method="post" action={`/chats/${chat.chat_id}/turns`}>
             <textarea
               name="text"
@@ -401,6 +571,40 @@ export interface DrawerProps {
   recent: MemoryRow[];
   pinned: MemoryRow[];
   pinCap: number;
+}
+
+/** htmx: post the form and swap the drawer with the answer (the route returns the drawer for htmx requests). */
+function htmxDrawer(path: string): Record<string, string> {
+  return { 'hx-post': path, 'hx-target': '#drawer', 'hx-swap': 'innerHTML' };
+}
+
+/** A drawer edit: hidden target fields, the editable fields, Save. Each changed field becomes one `manual_edit`. */
+function EditForm({
+  chatId,
+  hidden,
+  label,
+  children,
+}: {
+  chatId: string;
+  hidden: Record<string, string>;
+  label: string;
+  children: ComponentChildren;
+}) {
+  const path = `/chats/${chatId}/edit`;
+  return (
+    <details class="edit">
+      <summary>Edit</summary>
+      <form method="post" action={path} class="edit-form" aria-label={label} {...htmxDrawer(path)}>
+        {Object.entries(hidden).map(([name, value]) => (
+          <input key={name} type="hidden" name={name} value={value} />
+        ))}
+        {children}
+        <button type="submit" class="secondary">
+          Save
+        </button>
+      </form>
+    </details>
+  );
 }
 
 function Bar({ label, value }: { label: string; value: number }) {
@@ -449,11 +653,45 @@ export function Drawer(props: DrawerProps) {
             </>
           ) : null}
         </p>
+        {chat.state.activeSceneId ? (
+          <form
+            method="post"
+            action={`/chats/${chat.chat_id}/scene/close`}
+            class="scene-close"
+            {...htmxDrawer(`/chats/${chat.chat_id}/scene/close`)}
+          >
+            <button type="submit" class="link" id="close-scene">
+              Close this scene (writes {bot.name}'s summary)
+            </button>
+          </form>
+        ) : null}
         <ul class="plain">
           {props.activity.map((entry) => (
             <li key={entry.entity_id}>
               <strong>{names.get(entry.entity_id) ?? entry.entity_id}</strong>: {entry.posture}, {entry.action.verb}
               {entry.holding.length > 0 ? `, holding ${entry.holding.join(', ')}` : ''}
+              <EditForm
+                chatId={chat.chat_id}
+                hidden={{ kind: 'activity', entity_id: entry.entity_id }}
+                label={`Edit activity of ${names.get(entry.entity_id) ?? entry.entity_id}`}
+              >
+                <label>
+                  Posture
+                  <input name="posture" value={entry.posture} maxLength={200} />
+                </label>
+                <label>
+                  Doing
+                  <input name="verb" value={entry.action.verb} maxLength={200} />
+                </label>
+                <label>
+                  Attention
+                  <input name="attention" value={entry.attention} maxLength={200} />
+                </label>
+                <label>
+                  Holding <span class="hint">comma-separated</span>
+                  <input name="holding" value={entry.holding.join(', ')} maxLength={500} />
+                </label>
+              </EditForm>
             </li>
           ))}
         </ul>
@@ -468,6 +706,26 @@ export function Drawer(props: DrawerProps) {
             <Bar label="affinity" value={edge.affinity} />
             <Bar label="trust" value={edge.trust} />
             {edge.summary ? <p class="muted small">{edge.summary}</p> : null}
+            <EditForm
+              chatId={chat.chat_id}
+              hidden={{ kind: 'edge', source_id: edge.source_id, target_id: edge.target_id }}
+              label={`Edit ${names.get(edge.source_id) ?? edge.source_id} → ${names.get(edge.target_id) ?? edge.target_id}`}
+            >
+              <label>
+                Affinity
+                <input name="affinity" type="number" min={0} max={100} value={String(edge.affinity)} />
+              </label>
+              <label>
+                Trust
+                <input name="trust" type="number" min={0} max={100} value={String(edge.trust)} />
+              </label>
+              <label>
+                Summary
+                <textarea name="summary" rows={2} maxLength={2000}>
+                  {edge.summary}
+                </textarea>
+              </label>
+            </EditForm>
           </div>
         ))}
       </section>
@@ -482,7 +740,7 @@ export function Drawer(props: DrawerProps) {
         <ul class="memories">
           {props.pinned.map((memory) => (
             <li key={memory.memory_id} class="memory pinned">
-              <Prose text={memory.pov_summary} />
+              <Prose text={memory.pov_summary} inline />
             </li>
           ))}
         </ul>
@@ -496,7 +754,26 @@ export function Drawer(props: DrawerProps) {
               <span class={`sig sig-${memory.significance}`} title={`significance ${memory.significance} of 3`}>
                 {'●'.repeat(memory.significance) || '○'}
               </span>{' '}
-              <Prose text={memory.pov_summary} />
+              <Prose text={memory.pov_summary} inline />
+              <form method="post" action={`/chats/${chat.chat_id}/pin`} class="pin-form" {...htmxDrawer(`/chats/${chat.chat_id}/pin`)}>
+                <input type="hidden" name="memory_id" value={memory.memory_id} />
+                <input type="hidden" name="pinned" value={memory.pinned ? '0' : '1'} />
+                <button type="submit" class="link pin-btn">
+                  {memory.pinned ? 'Unpin' : 'Pin'}
+                </button>
+              </form>
+              <EditForm chatId={chat.chat_id} hidden={{ kind: 'memory', memory_id: memory.memory_id }} label="Edit memory">
+                <label>
+                  Summary
+                  <textarea name="pov_summary" rows={3} maxLength={2000}>
+                    {memory.pov_summary}
+                  </textarea>
+                </label>
+                <label>
+                  Significance (0-3)
+                  <input name="significance" type="number" min={0} max={3} value={String(memory.significance)} />
+                </label>
+              </EditForm>
             </li>
           ))}
         </ul>
@@ -507,7 +784,7 @@ export function Drawer(props: DrawerProps) {
         <ul class="memories">
           {retrieved.map((memory) => (
             <li key={memory.memory_id} class="memory">
-              <Prose text={memory.pov_summary} />
+              <Prose text={memory.pov_summary} inline />
               <span class="why">
                 score {memory.score}: {memory.why}
               </span>

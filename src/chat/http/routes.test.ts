@@ -69,6 +69,55 @@ describe('chat routes (offline narrator)', () => {
     expect(list).toContain('offline narrator');
   });
 
+  it('drawer edits (htmx answers with the drawer), pins, rewind preview and the reset form', async () => {
+    const service = harness.service;
+    const chat = (await service.read.chats())[0];
+    if (!chat) throw new Error('the first test makes a chat');
+    const chatId = chat.chat_id;
+    const form = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      fetch(url(path), { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual', headers });
+    const edited = await form(
+      `/chats/${chatId}/edit`,
+      { kind: 'edge', source_id: chat.bot_id, target_id: 'you', affinity: '77', trust: '50', summary: 'Old friends <3' },
+      { 'hx-request': 'true' },
+    );
+    expect(edited.status).toBe(200);
+    const drawer = await edited.text();
+    expect(drawer).toContain('Old friends &lt;3');
+    expect(drawer).toContain('id="drawer-body"');
+    const edits = (await harness.services.store.readStream(`chat-${chatId}`)).filter((event) => event.type === 'manual_edit');
+    expect(edits.map((event) => event.data)).toMatchObject([
+      { target: { kind: 'edge', field: 'affinity' }, value: 77 },
+      { target: { kind: 'edge', field: 'summary' }, value: 'Old friends <3' },
+    ]);
+    expect((edits[0]?.data as { prior: number } | undefined)?.prior).toBeTypeOf('number');
+    const bad = await form(`/chats/${chatId}/edit`, { kind: 'edge', source_id: chat.bot_id, target_id: 'you', affinity: '170' });
+    expect(bad.status).toBe(400);
+    const memory = (await service.read.recentMemories(chatId))[0];
+    const pinned = await form(`/chats/${chatId}/pin`, { memory_id: memory?.memory_id ?? '', pinned: '1' }, { accept: 'application/json' });
+    expect(await pinned.json()).toEqual({ changed: 1 });
+    expect(await service.read.pinned(chat.bot_id)).toMatchObject([{ memory_id: memory?.memory_id, auto_pinned: false }]);
+
+    const { messages } = await service.read.messages(chatId);
+    const preview = await fetch(url(`/api/chats/${chatId}/rewind-preview?to=${messages[0]?.turn_id}`));
+    expect(await preview.json()).toMatchObject({ impact: { messages: 2, memories: 1, other: 4 } });
+    const dialog = await (await fetch(url(`/chats/${chatId}/rewind?to=${messages[0]?.turn_id}`))).text();
+    expect(dialog).toContain('Rewind to here?');
+
+    const closed = await form(`/chats/${chatId}/scene/close`, {}, { 'hx-request': 'true' });
+    expect(closed.status).toBe(200);
+    expect((await service.read.scenes(chatId)).map((scene) => scene.ended_at === null)).toEqual([false, true]);
+    expect((await service.read.memory(memory?.memory_id ?? ''))?.pov_summary).toMatch(/^At /);
+
+    const wrong = await form(`/bots/${chat.bot_id}/reset`, { name: 'Nobody' });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('exactly to reset');
+    const reset = await form(`/bots/${chat.bot_id}/reset`, { name: 'Aino <b>' });
+    expect(reset.status).toBe(303);
+    expect((await service.read.messages(chatId)).messages).toEqual([]);
+    expect((await service.read.edges(['you', chat.bot_id])).map((edge) => edge.affinity)).toEqual([50, 50]);
+  });
+
   it('accepts the HTML forms and redirects like a browser expects', async () => {
     const form = (path: string, fields: Record<string, string>) =>
       fetch(url(path), { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });

@@ -10,10 +10,22 @@ import { renderToString } from 'preact-render-to-string';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import { sendPage } from '../../web/jsx/render.js';
+import type { ManualEditTarget } from '../domain/events.js';
 import { type KickoffParse, kickoffParseSchema } from '../domain/kickoff.js';
 import type { ChatService } from '../services/chat-service.js';
 import { chatClientScript } from './client.js';
-import { BotsPage, ChatPage, ChatsPage, Drawer, type DrawerProps, KickoffPage, NewBotPage, SettingsPage } from './pages.js';
+import {
+  BotsPage,
+  ChatPage,
+  ChatsPage,
+  Drawer,
+  type DrawerProps,
+  KickoffPage,
+  NewBotPage,
+  ResetBotPage,
+  RewindPreviewDialog,
+  SettingsPage,
+} from './pages.js';
 
 const css = readFileSync(new URL('./chat.css', import.meta.url), 'utf8');
 const html = { hide: true } as const;
@@ -100,6 +112,9 @@ export function chatRoutes(service: ChatService): FastifyPluginAsyncZod {
         done(error as Error, undefined);
       }
     });
+
+    for (const type of ['image/png', 'application/octet-stream'])
+      app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: 20 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
     /** First run: no you-entity -> /settings; no bots -> /bots/new. */
     async function firstRun(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
@@ -236,8 +251,123 @@ export function chatRoutes(service: ChatService): FastifyPluginAsyncZod {
           resumeAt={resumeAt}
           offline={service.offline()}
           drawer={drawer}
+          undo={await service.undoable(request.params.id)}
         />,
       );
+    });
+
+    const idParams = z.object({ id: z.string().max(100) });
+
+    app.get(
+      '/chats/:id/rewind',
+      { schema: { ...html, params: idParams, querystring: z.object({ to: z.string().max(100) }) } },
+      async (request, reply) => {
+        const preview = await service.rewindPreview(request.params.id, request.query.to);
+        return reply
+          .type('text/html; charset=utf-8')
+          .send(
+            renderToString(
+              <RewindPreviewDialog
+                chatId={preview.chatId}
+                toTurnId={preview.toTurnId}
+                impact={preview.impact}
+                undoSeconds={service.settings.rewind_undo_seconds}
+              />,
+            ),
+          );
+      },
+    );
+
+    app.post('/chats/:id/rewind', { schema: { ...html, params: idParams } }, async (request, reply) => {
+      const body = request.body as Form | { to?: unknown } | undefined;
+      const to = typeof body?.to === 'string' ? body.to : '';
+      const preview = await service.rewind(request.params.id, to);
+      if (wantsJson(request)) return { to_version: preview.toVersion, impact: preview.impact };
+      return reply.redirect(`/chats/${request.params.id}`, 303);
+    });
+
+    app.post('/chats/:id/rewind/undo', { schema: { ...html, params: idParams } }, async (request, reply) => {
+      await service.undoRewind(request.params.id);
+      if (wantsJson(request)) return { ok: true };
+      return reply.redirect(`/chats/${request.params.id}`, 303);
+    });
+
+    app.post('/chats/:id/regenerate', { schema: { ...html, params: idParams } }, async (request, reply) => {
+      const body = request.body as Form | { text?: unknown; reply?: unknown } | undefined;
+      const edited = typeof body?.text === 'string' && body.text.trim() !== '' ? body.text : undefined;
+      const replyId = typeof body?.reply === 'string' && body.reply !== '' ? body.reply : undefined;
+      const result = await service.regenerate(request.params.id, replyId, edited);
+      if (wantsJson(request)) return reply.code(202).send({ reply_id: result.replyId, edited: result.edited });
+      return reply.redirect(`/chats/${request.params.id}`, 303);
+    });
+
+    /** The drawer for htmx, JSON for the page script and tools, a redirect for a plain form post. */
+    async function afterDrawerChange(request: FastifyRequest, reply: FastifyReply, chatId: string, changed: number) {
+      if (request.headers['hx-request'] === 'true')
+        return reply.type('text/html; charset=utf-8').send(renderToString(<Drawer {...(await drawerProps(chatId))} />));
+      if (wantsJson(request)) return { changed };
+      return reply.redirect(`/chats/${chatId}`, 303);
+    }
+
+    app.post('/chats/:id/edit', { schema: { ...html, params: idParams } }, async (request, reply) => {
+      const form = request.body as Form;
+      const fields: Record<string, readonly string[]> = {
+        activity: ['posture', 'verb', 'attention', 'holding'],
+        edge: ['affinity', 'trust', 'summary'],
+        memory: ['pov_summary', 'significance'],
+      };
+      const kind = form.kind ?? '';
+      const allowed = fields[kind];
+      if (!allowed) throw new ValidationError('kind must be activity, edge or memory');
+      let changed = 0;
+      for (const field of allowed) {
+        const value = form[field];
+        if (value === undefined) continue;
+        const target = (
+          kind === 'activity'
+            ? { kind, entity_id: form.entity_id ?? '', field }
+            : kind === 'edge'
+              ? { kind, source_id: form.source_id ?? '', target_id: form.target_id ?? '', field }
+              : { kind, memory_id: form.memory_id ?? '', field }
+        ) as ManualEditTarget;
+        if (await service.manualEdit(request.params.id, target, value)) changed++;
+      }
+      return afterDrawerChange(request, reply, request.params.id, changed);
+    });
+
+    app.post('/chats/:id/scene/close', { schema: { ...html, params: idParams } }, async (request, reply) => {
+      const events = await service.closeScene(request.params.id);
+      return afterDrawerChange(request, reply, request.params.id, events.length);
+    });
+
+    app.post('/chats/:id/pin', { schema: { ...html, params: idParams } }, async (request, reply) => {
+      const form = request.body as Form | { memory_id?: unknown; pinned?: unknown };
+      const memoryId = typeof form.memory_id === 'string' ? form.memory_id : '';
+      const pinned = form.pinned === true || form.pinned === '1' || form.pinned === 'true';
+      const changed = await service.setPin(request.params.id, memoryId, pinned);
+      return afterDrawerChange(request, reply, request.params.id, changed ? 1 : 0);
+    });
+
+    app.get('/bots/:id/reset', { schema: { ...html, params: idParams } }, async (request, reply) => {
+      if (await firstRun(request, reply)) return reply;
+      const bot = await service.requireBot(request.params.id);
+      const chats = (await service.read.chats()).filter((chat) => chat.bot_id === bot.bot_id).length;
+      return sendPage(reply, <ResetBotPage bot={bot} offline={service.offline()} chats={chats} />);
+    });
+
+    app.post('/bots/:id/reset', { schema: { ...html, params: idParams } }, async (request, reply) => {
+      const bot = await service.requireBot(request.params.id);
+      const name = text(request.body as Form, 'name', 80);
+      if (name !== bot.name.trim()) {
+        const chats = (await service.read.chats()).filter((chat) => chat.bot_id === bot.bot_id).length;
+        return sendPage(
+          reply,
+          <ResetBotPage bot={bot} offline={service.offline()} chats={chats} error={`Type ${bot.name} exactly to reset.`} />,
+          400,
+        );
+      }
+      await service.resetBot(bot.bot_id, name);
+      return reply.redirect('/bots', 303);
     });
 
     app.get('/chats/:id/drawer', { schema: { ...html, params: z.object({ id: z.string().max(100) }) } }, async (request, reply) => {
@@ -281,6 +411,49 @@ export function chatRoutes(service: ChatService): FastifyPluginAsyncZod {
       '/api/bots',
       { schema: { tags, summary: 'Author a bot (bot_authored)', body: botBody, response: { 201: z.object({ bot_id: z.string() }) } } },
       async (request, reply) => reply.code(201).send({ bot_id: await service.authorBot(botFrom(request.body)) }),
+    );
+
+    app.post(
+      '/api/bots/import',
+      {
+        schema: {
+          tags,
+          summary: 'Import a Character Card V2/V3: a PNG (tEXt ccv3 / chara) as image/png, or the JSON card; 400 names the problem',
+          response: { 201: z.object({ bot_id: z.string(), name: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        if (request.body === undefined || request.body === null) throw new ValidationError('character card: the request has no body');
+        const { botId, name } = await service.importCard(request.body);
+        return reply.code(201).send({ bot_id: botId, name });
+      },
+    );
+
+    app.get(
+      '/api/bots/:id/card.json',
+      { schema: { tags, summary: 'The bot as a Character Card V3 (JSON)', params: z.object({ id: z.string().max(100) }) } },
+      async (request, reply) => {
+        const card = await service.exportCard(request.params.id);
+        const file = `${card.data.name.replace(/[^\w.-]+/g, '_') || 'card'}.json`;
+        return reply.header('content-disposition', `attachment; filename="${file}"`).send(card);
+      },
+    );
+
+    app.get(
+      '/api/bots/:id/card.png',
+      {
+        schema: {
+          tags,
+          summary: 'The bot as a Character Card PNG (tEXt ccv3 = V3 and chara = V2)',
+          params: z.object({ id: z.string().max(100) }),
+        },
+      },
+      async (request, reply) => {
+        const png = await service.exportCardPng(request.params.id);
+        const bot = await service.requireBot(request.params.id);
+        const file = `${bot.name.replace(/[^\w.-]+/g, '_') || 'card'}.png`;
+        return reply.type('image/png').header('content-disposition', `attachment; filename="${file}"`).send(png);
+      },
     );
 
     app.post(
@@ -342,6 +515,97 @@ export function chatRoutes(service: ChatService): FastifyPluginAsyncZod {
       async (request) => ({ stopped: await service.stop(request.params.id) }),
     );
 
+    const impactSchema = z.object({
+      messages: z.number(),
+      scene_transitions: z.number(),
+      edge_updates: z.number(),
+      memories: z.number(),
+      time_passes: z.number(),
+      other: z.number(),
+    });
+
+    app.get(
+      '/api/chats/:id/rewind-preview',
+      {
+        schema: {
+          tags,
+          summary: 'What "rewind to here" on a message would take out of effect',
+          params: z.object({ id: z.string().max(100) }),
+          querystring: z.object({ to: z.string().max(100) }),
+          response: { 200: z.object({ to_turn_id: z.string(), to_version: z.number(), impact: impactSchema }) },
+        },
+      },
+      async (request) => {
+        const preview = await service.rewindPreview(request.params.id, request.query.to);
+        return { to_turn_id: preview.toTurnId, to_version: preview.toVersion, impact: preview.impact };
+      },
+    );
+
+    app.post(
+      '/api/chats/:id/rewind',
+      {
+        schema: {
+          tags,
+          summary: 'Rewind to a message (chat_rewound; nothing deleted; undo within chat.rewind_undo_seconds)',
+          params: z.object({ id: z.string().max(100) }),
+          body: z.object({ to: z.string().max(100) }),
+          response: { 200: z.object({ to_version: z.number(), impact: impactSchema }) },
+        },
+      },
+      async (request) => {
+        const preview = await service.rewind(request.params.id, request.body.to);
+        return { to_version: preview.toVersion, impact: preview.impact };
+      },
+    );
+
+    app.post(
+      '/api/chats/:id/rewind/undo',
+      {
+        schema: {
+          tags,
+          summary: 'Undo the latest rewind (chat_rewind_undone)',
+          params: z.object({ id: z.string().max(100) }),
+          response: { 200: z.object({ ok: z.literal(true) }) },
+        },
+      },
+      async (request) => {
+        await service.undoRewind(request.params.id);
+        return { ok: true as const };
+      },
+    );
+
+    app.post(
+      '/api/chats/:id/regenerate',
+      {
+        schema: {
+          tags,
+          summary:
+            'Regenerate the latest reply, optionally with your previous turn edited first (user_turn_edit, assistant_turn_superseded)',
+          params: z.object({ id: z.string().max(100) }),
+          body: z.object({ text: z.string().min(1).max(8000).optional(), reply: z.string().max(100).optional() }),
+          response: { 202: z.object({ reply_id: z.string(), edited: z.boolean() }) },
+        },
+      },
+      async (request, reply) => {
+        const result = await service.regenerate(request.params.id, request.body.reply, request.body.text);
+        return reply.code(202).send({ reply_id: result.replyId, edited: result.edited });
+      },
+    );
+
+    app.post(
+      '/api/bots/:id/reset',
+      {
+        schema: {
+          tags,
+          summary: "Reset a bot (bot_reset): its chats go back to their kickoff; `name` must be the bot's name",
+          params: z.object({ id: z.string().max(100) }),
+          body: z.object({ name: z.string().max(80) }),
+          response: { 200: z.object({ chats: z.number() }) },
+        },
+      },
+      async (request) => service.resetBot(request.params.id, request.body.name),
+    );
+
     app.get(
       '/api/chats/:id',
       {
@@ -376,6 +640,7 @@ export function chatRoutes(service: ChatService): FastifyPluginAsyncZod {
           pinned: props.pinned,
           retrieved: chat.last_retrieved ?? [],
           ledger: chat.last_ledger,
+          undo: (await service.undoable(request.params.id)) ?? null,
         };
       },
     );

@@ -123,4 +123,24 @@ async function createTables(db: Kysely<any>, dialect: SqlDialect): Promise<void>
   }
 }
 
-export const chatMigrations: readonly StoreMigration[] = [{ name: '0400-chat-read-models', up: createTables }];
+/** Regenerate and edit: a superseded reply keeps its row (a browsable variant); an edited turn remembers its first text. */
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against the untyped schema
+async function addVariants(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('chat_messages').addColumn('superseded_by', 'text').execute();
+  await db.schema.alterTable('chat_messages').addColumn('reply_to', 'text').execute();
+  await db.schema.alterTable('chat_messages').addColumn('edited_from', 'text').execute();
+}
+
+export const chatMigrations: readonly StoreMigration[] = [
+  { name: '0400-chat-read-models', up: createTables },
+  { name: '0401-chat-message-variants', up: (db) => addVariants(db) },
+  {
+    name: '0402-chat-bot-cards',
+    up: async (db, dialect) => {
+      await db.schema
+        .alterTable('chat_bots')
+        .addColumn('card', sql.raw(columnTypes.json(dialect)))
+        .execute();
+    },
+  },
+];

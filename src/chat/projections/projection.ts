@@ -6,8 +6,9 @@ import { sql } from 'kysely';
 import type { SqlDialect } from '../../store/database.js';
 import { readJson } from '../../store/database.js';
 import type { InlineProjection, Recorded, RecordedEvent, Transaction } from '../../store/event-store.js';
-import { type ChatEvent, chatEventTypes } from '../domain/events.js';
+import { botStreamId, type ChatEvent, chatEventTypes, chatStreamId, reprojectingEventTypes } from '../domain/events.js';
 import { type ChatState, clamp, evolve, initialChatState } from '../domain/state.js';
+import { derivedTurn, effectiveEvents } from '../domain/timeline.js';
 
 export type RecordedChatEvent = Recorded<ChatEvent>;
 
@@ -19,12 +20,129 @@ export function chatProjection(dialect: SqlDialect): InlineProjection {
     name: 'chat-read-models',
     handles: chatEventTypes,
     async apply(transaction, events) {
-      for (const event of events as readonly RecordedEvent[]) await applyEvent(transaction, dialect, event as RecordedChatEvent);
+      const recorded = events as readonly RecordedEvent[] as readonly RecordedChatEvent[];
+      if (!recorded.some((event) => reprojecting.has(event.type))) {
+        for (const event of recorded) await applyEvent(transaction, dialect, event);
+        return;
+      }
+      // A rewind, its undo, a reset or a regenerate retracts earlier effects: rebuild the bot's chats from the log
+      // (the batch is already in the events table, so the rebuild covers all of it).
+      const bots = new Set<string>();
+      for (const event of recorded) {
+        if (event.type === 'bot_reset') bots.add(event.data.bot_id);
+        else if ('chat_id' in event.data) {
+          const row = await transaction
+            .selectFrom('chat_chats')
+            .select('bot_id')
+            .where('chat_id', '=', event.data.chat_id)
+            .executeTakeFirst();
+          if (row) bots.add(String(row.bot_id));
+        }
+      }
+      const last = recorded[recorded.length - 1] as RecordedChatEvent;
+      for (const botId of bots) await reprojectBot(transaction, dialect, botId, last);
     },
   };
 }
 
+const reprojecting = new Set<string>(reprojectingEventTypes);
+
+async function readLogged(
+  db: Transaction,
+  dialect: SqlDialect,
+  streamId: string,
+  upTo: number,
+  type?: string,
+): Promise<RecordedChatEvent[]> {
+  let query = db.selectFrom('events').selectAll().where('stream_id', '=', streamId).where('position', '<=', upTo);
+  if (type) query = query.where('type', '=', type);
+  const rows = await query.orderBy('position').execute();
+  return rows.map(
+    (row) =>
+      ({
+        position: Number(row.position),
+        streamId: row.stream_id,
+        version: Number(row.version),
+        type: row.type,
+        data: readJson(row.data, dialect),
+        metadata: readJson(row.metadata, dialect) ?? {},
+        recordedAt: Number(row.recorded_at),
+      }) as RecordedChatEvent,
+  );
+}
+
+/** The events in effect for every chat of the bot up to a position, merged in log order, and each chat's stream version. */
+export async function effectiveForBot(
+  db: Transaction,
+  dialect: SqlDialect,
+  botId: string,
+  chatIds: readonly string[],
+  upTo: number,
+): Promise<{ effective: RecordedChatEvent[]; versions: Map<string, number> }> {
+  const resets = await readLogged(db, dialect, botStreamId(botId), upTo, 'bot_reset');
+  const effective: RecordedChatEvent[] = [];
+  const versions = new Map<string, number>();
+  for (const chatId of chatIds) {
+    const logged = await readLogged(db, dialect, chatStreamId(chatId), upTo);
+    versions.set(
+      chatId,
+      logged.reduce((max, event) => Math.max(max, event.version), 0),
+    );
+    effective.push(...effectiveEvents([...logged, ...resets], chatId));
+  }
+  effective.sort((a, b) => a.position - b.position);
+  return { effective, versions };
+}
+
+/** Drops the read-model rows of the bot's chats (and its edges) and replays the events in effect. */
+async function reprojectBot(db: Transaction, dialect: SqlDialect, botId: string, trigger: RecordedChatEvent): Promise<void> {
+  const chats = await db.selectFrom('chat_chats').select(['chat_id', 'updated_position']).where('bot_id', '=', botId).execute();
+  const chatIds = chats.map((chat) => String(chat.chat_id));
+  if (chatIds.length === 0) return;
+  // Only the log up to the trigger: a rebuild replaying the log event by event must not see the future.
+  const { effective, versions } = await effectiveForBot(db, dialect, botId, chatIds, trigger.position);
+  if (dialect === 'sqlite')
+    await sql`delete from chat_memories_fts where memory_id in (select memory_id from chat_memories where chat_id in (${sql.join(chatIds)}))`.execute(
+      db,
+    );
+  for (const table of ['chat_memories', 'chat_messages', 'chat_scenes', 'chat_activity', 'chat_containers', 'chat_chats'])
+    await db.deleteFrom(table).where('chat_id', 'in', chatIds).execute();
+  await db
+    .deleteFrom('chat_edges')
+    .where((expression) => expression.or([expression('source_id', '=', botId), expression('target_id', '=', botId)]))
+    .execute();
+  for (const event of effective) await applyEvent(db, dialect, event);
+  for (const chatId of chatIds) {
+    const touched = trigger.type === 'bot_reset' || trigger.streamId === chatStreamId(chatId);
+    await db
+      .updateTable('chat_chats')
+      .set({
+        version: versions.get(chatId) ?? 0,
+        ...(touched ? { updated_position: trigger.position } : {}),
+      })
+      .where('chat_id', '=', chatId)
+      .execute();
+  }
+}
+
+/** A post-turn pass's event counts only while its reply is in effect (not rewound, reset or superseded). */
+async function replyInEffect(db: Transaction, turnId: string): Promise<boolean> {
+  const row = await db.selectFrom('chat_messages').select('superseded_by').where('turn_id', '=', turnId).executeTakeFirst();
+  return row !== undefined && row.superseded_by == null;
+}
+
 async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedChatEvent): Promise<void> {
+  const turn = derivedTurn(event);
+  if (turn !== undefined && !(await replyInEffect(db, turn))) {
+    // A late pass of a reply that was rewound, reset or superseded: logged, not in effect.
+    if ('chat_id' in event.data)
+      await db
+        .updateTable('chat_chats')
+        .set({ version: event.version })
+        .where('chat_id', '=', (event.data as { chat_id: string }).chat_id)
+        .execute();
+    return;
+  }
   if ('chat_id' in event.data) await evolveChat(db, dialect, event);
   switch (event.type) {
     case 'you_authored': {
@@ -46,6 +164,7 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
         backstory: d.backstory,
         initial_relationship: d.initial_relationship,
         kickoff_prose: d.kickoff_prose,
+        card: d.card === undefined ? null : json(d.card),
       };
       await db
         .insertInto('chat_bots')
@@ -129,6 +248,8 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
     }
     case 'memory_written': {
       const d = event.data;
+      // A memory id is written once; a repeated pass (say, one that landed while its turn was rewound) is ignored.
+      if (await db.selectFrom('chat_memories').select('memory_id').where('memory_id', '=', d.memory_id).executeTakeFirst()) return;
       await db
         .insertInto('chat_memories')
         .values({
@@ -196,6 +317,7 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
           role: 'assistant',
           text: '',
           status: 'streaming',
+          reply_to: d.reply_to,
           at: clock,
           position: event.position,
         })
@@ -224,6 +346,102 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
     }
     case 'time_passed':
       return;
+    case 'user_turn_edit': {
+      const d = event.data;
+      const prior = await db.selectFrom('chat_messages').select('edited_from').where('turn_id', '=', d.turn_id).executeTakeFirst();
+      await db
+        .updateTable('chat_messages')
+        .set({ text: d.text, segments: json(d.segments), edited_from: prior?.edited_from ?? d.prior_text })
+        .where('turn_id', '=', d.turn_id)
+        .execute();
+      return;
+    }
+    case 'assistant_turn_superseded':
+      await db
+        .updateTable('chat_messages')
+        .set({ superseded_by: event.data.superseded_by })
+        .where('turn_id', '=', event.data.turn_id)
+        .execute();
+      return;
+    case 'manual_edit':
+      await applyManualEdit(db, dialect, event.data);
+      return;
+    case 'scene_summarized': {
+      const d = event.data;
+      if (d.memory_ids.length > 0) {
+        await db.updateTable('chat_memories').set({ pov_summary: d.summary }).where('memory_id', 'in', d.memory_ids).execute();
+        if (dialect === 'sqlite') {
+          await sql`delete from chat_memories_fts where memory_id in (${sql.join(d.memory_ids)})`.execute(db);
+          await sql`insert into chat_memories_fts (memory_id, owner_id, pov_summary) select memory_id, owner_id, pov_summary from chat_memories where memory_id in (${sql.join(d.memory_ids)})`.execute(
+            db,
+          );
+        }
+      }
+      await db
+        .updateTable('chat_edges')
+        .set({ summary: d.edge_summary })
+        .where('source_id', '=', d.owner_id)
+        .where('target_id', '=', 'you')
+        .execute();
+      return;
+    }
+    case 'chat_rewound':
+    case 'chat_rewind_undone':
+    case 'bot_reset':
+      // Control events: handled by re-projecting (they never reach here through a replay).
+      return;
+  }
+}
+
+async function applyManualEdit(db: Transaction, dialect: SqlDialect, d: Extract<ChatEvent, { type: 'manual_edit' }>['data']) {
+  const target = d.target;
+  if (target.kind === 'activity') {
+    const row = await db
+      .selectFrom('chat_activity')
+      .selectAll()
+      .where('chat_id', '=', d.chat_id)
+      .where('entity_id', '=', target.entity_id)
+      .executeTakeFirst();
+    if (!row) return;
+    const change =
+      target.field === 'verb'
+        ? { action: json({ ...readJson<Record<string, unknown>>(row.action, dialect), verb: String(d.value) }) }
+        : target.field === 'holding'
+          ? { holding: json(Array.isArray(d.value) ? d.value : [String(d.value)]) }
+          : { [target.field]: String(d.value) };
+    await db.updateTable('chat_activity').set(change).where('chat_id', '=', d.chat_id).where('entity_id', '=', target.entity_id).execute();
+    return;
+  }
+  if (target.kind === 'edge') {
+    const change = target.field === 'summary' ? { summary: String(d.value) } : { [target.field]: clamp(Number(d.value)) };
+    await db
+      .updateTable('chat_edges')
+      .set(change)
+      .where('source_id', '=', target.source_id)
+      .where('target_id', '=', target.target_id)
+      .execute();
+    return;
+  }
+  if (target.field === 'significance') {
+    await db
+      .updateTable('chat_memories')
+      .set({ significance: Math.max(0, Math.min(3, Math.round(Number(d.value)))) })
+      .where('memory_id', '=', target.memory_id)
+      .execute();
+    return;
+  }
+  const memory = await db.selectFrom('chat_memories').select('owner_id').where('memory_id', '=', target.memory_id).executeTakeFirst();
+  if (!memory) return;
+  await db
+    .updateTable('chat_memories')
+    .set({ pov_summary: String(d.value) })
+    .where('memory_id', '=', target.memory_id)
+    .execute();
+  if (dialect === 'sqlite') {
+    await sql`delete from chat_memories_fts where memory_id = ${target.memory_id}`.execute(db);
+    await sql`insert into chat_memories_fts (memory_id, owner_id, pov_summary) values (${target.memory_id}, ${memory.owner_id}, ${String(d.value)})`.execute(
+      db,
+    );
   }
 }
 

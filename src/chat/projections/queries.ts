@@ -21,6 +21,8 @@ export interface BotRow {
   backstory: string;
   initial_relationship: string;
   kickoff_prose: string;
+  /** The imported Character Card, if the bot came from one. */
+  card: unknown;
 }
 
 export interface ChatRow {
@@ -45,6 +47,18 @@ export interface MessageRow {
   error: string | null;
   at: string;
   position: number;
+  /** The reply that replaced this one (a regenerate); the row stays as a browsable variant. */
+  superseded_by: string | null;
+  /** For a reply: your turn it answers. */
+  reply_to: string | null;
+  /** For your turn edited before a regenerate: the text it had first. */
+  edited_from: string | null;
+}
+
+/** Every read-model row of one chat (and its bot's edges), in a stable order: snapshots and dump comparisons. */
+export interface ChatDump {
+  chat: Record<string, unknown> | undefined;
+  tables: Record<string, Array<Record<string, unknown>>>;
 }
 
 export interface MemoryRow {
@@ -125,6 +139,7 @@ export class ChatReadModel {
       backstory: row.backstory,
       initial_relationship: row.initial_relationship,
       kickoff_prose: row.kickoff_prose,
+      card: row.card == null ? null : this.json<unknown>(row.card),
     };
   }
 
@@ -170,7 +185,66 @@ export class ChatReadModel {
       error: row.error ?? null,
       at: row.at,
       position: Number(row.position),
+      superseded_by: row.superseded_by ?? null,
+      reply_to: row.reply_to ?? null,
+      edited_from: row.edited_from ?? null,
     };
+  }
+
+  /**
+   * Every read-model row of the chat: the chat row (parsed), containers, scenes, activity, messages, memories, the
+   * full-text rows of its memories (SQLite) and the edges of its bot. JSON columns are parsed, numbers normalised.
+   */
+  async dump(chatId: string): Promise<ChatDump> {
+    const normalise = (row: Record<string, unknown>) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(row).sort(([a], [b]) => a.localeCompare(b))) {
+        if (key === 'search') continue;
+        if (typeof value === 'string' && /^[[{]/.test(value)) {
+          try {
+            out[key] = JSON.parse(value);
+            continue;
+          } catch {
+            // plain text that starts with a bracket
+          }
+        }
+        out[key] = typeof value === 'bigint' ? Number(value) : value;
+      }
+      return out;
+    };
+    const chat = await this.db.selectFrom('chat_chats').selectAll().where('chat_id', '=', chatId).executeTakeFirst();
+    const tables: ChatDump['tables'] = {};
+    const byChat = async (table: string, order: string) =>
+      (
+        await this.db
+          .selectFrom(table as 'chat_messages')
+          .selectAll()
+          .where('chat_id', '=', chatId)
+          .orderBy(order as 'turn_id')
+          .execute()
+      ).map((row) => normalise(row as Record<string, unknown>));
+    tables.chat_containers = await byChat('chat_containers', 'container_id');
+    tables.chat_scenes = await byChat('chat_scenes', 'scene_id');
+    tables.chat_activity = await byChat('chat_activity', 'entity_id');
+    tables.chat_messages = await byChat('chat_messages', 'position');
+    tables.chat_memories = await byChat('chat_memories', 'position');
+    if (this.database.dialect === 'sqlite') {
+      const result = await sql<Record<string, unknown>>`
+        select memory_id, owner_id, pov_summary from chat_memories_fts
+        where memory_id in (select memory_id from chat_memories where chat_id = ${chatId}) order by memory_id`.execute(this.db);
+      tables.chat_memories_fts = result.rows.map(normalise);
+    }
+    const botId = chat ? String(chat.bot_id) : '';
+    tables.chat_edges = (
+      await this.db
+        .selectFrom('chat_edges')
+        .selectAll()
+        .where((expression) => expression.or([expression('source_id', '=', botId), expression('target_id', '=', botId)]))
+        .orderBy('source_id')
+        .orderBy('target_id')
+        .execute()
+    ).map((row) => normalise(row as Record<string, unknown>));
+    return { chat: chat ? normalise(chat as Record<string, unknown>) : undefined, tables };
   }
 
   /** The newest `limit` messages, oldest first, and how many older ones there are. */
@@ -266,6 +340,17 @@ export class ChatReadModel {
   async memory(memoryId: string): Promise<MemoryRow | undefined> {
     const row = await this.db.selectFrom('chat_memories').selectAll().where('memory_id', '=', memoryId).executeTakeFirst();
     return row ? this.memory_(row) : undefined;
+  }
+
+  async sceneMemories(sceneId: string, ownerId: string): Promise<MemoryRow[]> {
+    const rows = await this.db
+      .selectFrom('chat_memories')
+      .selectAll()
+      .where('scene_id', '=', sceneId)
+      .where('owner_id', '=', ownerId)
+      .orderBy('position')
+      .execute();
+    return rows.map((row) => this.memory_(row));
   }
 
   async recentMemories(chatId: string, limit = 5): Promise<MemoryRow[]> {

@@ -12,14 +12,18 @@ import type { Logger } from '../../core/logger.js';
 import type { LlmGateway } from '../../llm/index.js';
 import type { EventBus, JobQueue } from '../../messaging/ports.js';
 import type { StoreDatabase } from '../../store/database.js';
-import { type EventStore, VersionConflictError } from '../../store/event-store.js';
+import { type EventStore, type RecordedEvent, VersionConflictError } from '../../store/event-store.js';
+import type { SnapshotStore } from '../../store/snapshots.js';
+import { botFromCard, type Card, CardError, cardFromBot, parseCard } from '../domain/cards.js';
 import {
   type BotAuthored,
   botStreamId,
   type ChatEvent,
   chatStreamId,
+  type ManualEditTarget,
   type PromptLedger,
   type RetrievedMemory,
+  type RewindImpact,
   type YouAuthored,
   youStreamId,
 } from '../domain/events.js';
@@ -27,8 +31,13 @@ import { heuristicKickoff, type KickoffParse, kickoffParseSchema } from '../doma
 import {
   decideAutoPin,
   heuristicMinutes,
+  heuristicSceneSignal,
+  heuristicSceneSummary,
   heuristicSignificance,
   heuristicStateUpdate,
+  type SceneSignal,
+  sceneSignalSchema,
+  sceneSummarySchema,
   significanceSchema,
   stateUpdateSchema,
   timePassageSchema,
@@ -36,9 +45,20 @@ import {
 import { assemblePrompt, type CountTokens, fitText, type PromptMessage } from '../domain/prompt.js';
 import { rankMemories, searchTerms } from '../domain/retrieval.js';
 import { addMinutes, ChatRuleError, type ChatState, decide, type KickoffConfirmed } from '../domain/state.js';
+import {
+  effectiveEvents,
+  impactOf,
+  kickoffVersion,
+  type LoggedChatEvent,
+  previewRewind,
+  rewindCut,
+  undoableRewind,
+} from '../domain/timeline.js';
 import { parseTurn, turnForModel } from '../domain/turn-parse.js';
 import { chatProjection } from '../projections/projection.js';
 import { ChatReadModel, type ChatRow } from '../projections/queries.js';
+import { rebuildReadModels, snapshotLag, snapshotReadModels } from '../projections/rebuild.js';
+import { readCardFile, writeCardPng } from './card-png.js';
 import { loadTokenCounter } from './tokens.js';
 
 export type ChatSettings = Config['chat'];
@@ -54,7 +74,19 @@ export interface ChatServiceDeps {
   settings: ChatSettings;
   /** `memory`: this process is the only one; a streaming turn nobody generates is an orphan and can be closed. */
   messagingKind: 'memory' | 'nats';
+  /** Where pre-rewind snapshots go; without it a rewind records `snapshot: null`. */
+  snapshots?: SnapshotStore;
 }
+
+export interface RewindPreview {
+  chatId: string;
+  toTurnId: string;
+  toVersion: number;
+  impact: RewindImpact;
+}
+
+/** The snapshot stream of a chat's pre-rewind read-model dumps. */
+export const preRewindSnapshotStream = (chatId: string): string => `${chatStreamId(chatId)}.pre-rewind`;
 
 export const postTurnQueue = 'chat-post-turn';
 const controlTopic = 'chat.control';
@@ -245,7 +277,8 @@ export class ChatService {
   }
 
   /** Everything the reply prompt needs, assembled within the budgets. Exposed for tests and the bench. */
-  async prepareTurn(chat: ChatRow, text: string) {
+  async prepareTurn(chat: ChatRow, text: string, options: { exclude?: readonly string[] } = {}) {
+    const exclude = new Set(options.exclude ?? []);
     const counter = await this.counter();
     const segments = parseTurn(text, this.settings.ooc_marker);
     const modelTurn = turnForModel(segments) || '*waits for you to go on*';
@@ -257,7 +290,9 @@ export class ChatService {
       this.read.edges(['you', chat.bot_id]),
       this.read.messages(chat.chat_id, this.settings.history_window),
     ]);
-    const retrieved = await this.retrieve(chat.bot_id, modelTurn);
+    const retrieved = (await this.retrieve(chat.bot_id, modelTurn)).filter(
+      (memory) => ![...exclude].some((turnId) => memory.memory_id === `mem_${turnId}`),
+    );
     const youName = you?.name ?? 'You';
     const names = new Map([
       ['you', youName],
@@ -265,7 +300,9 @@ export class ChatService {
     ]);
     const container = containers.find((candidate) => candidate.container_id === chat.state.containerId) ?? containers[0];
     const edge = edges.find((candidate) => candidate.source_id === chat.bot_id && candidate.target_id === 'you');
-    const done = history.messages.filter((message) => message.status === 'done' && message.text !== '');
+    const done = history.messages.filter(
+      (message) => message.status === 'done' && message.text !== '' && message.superseded_by === null && !exclude.has(message.turn_id),
+    );
     const { messages, ledger } = assemblePrompt(
       {
         bot: { name: bot.name, persona: bot.persona, traits: bot.traits, voice_samples: bot.voice_samples, backstory: bot.backstory },
@@ -439,7 +476,7 @@ export class ChatService {
       this.requireBot(chat.bot_id),
       this.read.you(),
     ]);
-    if (reply?.status !== 'done') return [];
+    if (reply?.status !== 'done' || reply.superseded_by !== null) return [];
     const counter = await this.counter();
     const userText = user?.segments ? turnForModel(user.segments) : (user?.text ?? '');
     const budget = this.settings.classifier_budget - 400;
@@ -457,7 +494,8 @@ export class ChatService {
       cacheKey: `chat-pass/${pass}/${job.turn_id}`,
       ...(signal ? { signal } : {}),
     });
-    const [state, significance, time] = await Promise.all([
+    const sceneGuess = heuristicSceneSignal(userText, reply.text);
+    const [state, significance, time, scene] = await Promise.all([
       this.deps.llm.generateObject(
         'classifier',
         stateUpdateSchema,
@@ -477,6 +515,14 @@ export class ChatService {
         timePassageSchema,
         ask('How many minutes of in-fiction time did this exchange take?'),
         options(minutesGuess, 'time'),
+      ),
+      this.deps.llm.generateObject(
+        'classifier',
+        sceneSignalSchema,
+        ask(
+          'Does this exchange end the scene on a hard signal: the people move to another place (container_change, with new_container naming it), or someone clearly says goodbye or "we are done here"? Set close only for such a signal.',
+        ),
+        options(sceneGuess, 'scene'),
       ),
     ]);
     const at = chat.state.clock;
@@ -507,7 +553,7 @@ export class ChatService {
       },
       {
         type: 'memory_significance_scored',
-        data: { chat_id: chat.chat_id, memory_id: memoryId, significance: significance.object.significance },
+        data: { chat_id: chat.chat_id, memory_id: memoryId, significance: significance.object.significance, turn_id: job.turn_id },
       },
     ];
     const pin = decideAutoPin(
@@ -526,12 +572,21 @@ export class ChatService {
           pinned: false,
           auto: true,
           reason: `evicted: pin cap ${this.settings.pin_cap}`,
+          turn_id: job.turn_id,
         },
       });
     if (pin.pin)
       events.push({
         type: 'memory_pin_changed',
-        data: { chat_id: chat.chat_id, memory_id: memoryId, owner_id: chat.bot_id, pinned: true, auto: true, reason: 'significance 3' },
+        data: {
+          chat_id: chat.chat_id,
+          memory_id: memoryId,
+          owner_id: chat.bot_id,
+          pinned: true,
+          auto: true,
+          reason: 'significance 3',
+          turn_id: job.turn_id,
+        },
       });
     if (time.object.minutes > 0)
       events.push({
@@ -545,6 +600,110 @@ export class ChatService {
         },
       });
     await this.deps.store.append(chatStreamId(chat.chat_id), 'stream-exists', events);
+    if (scene.object.close && chat.state.activeSceneId)
+      events.push(...(await this.closeScene(chat.chat_id, scene.object, { turnId: job.turn_id, ...(signal ? { signal } : {}) })));
+    return events;
+  }
+
+  /**
+   * Closes the open scene (the drawer's button, or a hard signal from the scene pass): the bot's per-POV summary of
+   * the scene replaces its memories' terse text and updates its edge summary (`scene_summarized`), then
+   * `scene_closed` and a new `scene_opened` (in a new place when the signal was a move).
+   */
+  async closeScene(
+    chatId: string,
+    signal: SceneSignal = { close: true, container_change: false, new_container: '', reason: 'closed from the drawer' },
+    options: { turnId?: string; signal?: AbortSignal } = {},
+  ): Promise<ChatEvent[]> {
+    const chat = await this.requireChat(chatId);
+    const sceneId = chat.state.activeSceneId;
+    if (!sceneId) throw new ValidationError('no scene is open');
+    const [bot, you, containers, edges, memories] = await Promise.all([
+      this.requireBot(chat.bot_id),
+      this.read.you(),
+      this.read.containers(chatId),
+      this.read.edges(['you', chat.bot_id]),
+      this.read.sceneMemories(sceneId, chat.bot_id),
+    ]);
+    const container = containers.find((candidate) => candidate.container_id === chat.state.containerId) ?? containers[0];
+    const place = container?.name ?? 'the scene';
+    const prior = edges.find((edge) => edge.source_id === chat.bot_id && edge.target_id === 'you')?.summary ?? '';
+    const guess = heuristicSceneSummary(
+      place,
+      memories.map((memory) => memory.pov_summary),
+      prior,
+    );
+    const counter = await this.counter();
+    const summary =
+      memories.length === 0
+        ? { object: guess }
+        : await this.deps.llm.generateObject(
+            'classifier',
+            sceneSummarySchema,
+            [
+              {
+                role: 'system',
+                content: `You are ${bot.name}. Summarise the scene that just ended from your own point of view in a few sentences (summary), and say in one or two sentences how you now see ${you?.name ?? 'the user'} (edge_summary). Answer with JSON only.`,
+              },
+              {
+                role: 'user',
+                content: fitText(
+                  `Place: ${place}\nHow you saw them before: ${prior}\nWhat you remember of the scene:\n${memories.map((memory) => `- ${memory.pov_summary}`).join('\n')}`,
+                  this.settings.classifier_budget - 300,
+                  counter,
+                ),
+              },
+            ],
+            {
+              fallback: guess,
+              context: guess as unknown as Record<string, unknown>,
+              cacheKey: `chat-scene-summary/${sceneId}`,
+              ...(options.signal ? { signal: options.signal } : {}),
+            },
+          );
+    const turn = options.turnId ? { turn_id: options.turnId } : {};
+    const at = chat.state.clock;
+    const newContainerId = signal.container_change && signal.new_container.trim() !== '' ? createId('ctr') : undefined;
+    const containerId = newContainerId ?? chat.state.containerId ?? container?.container_id ?? '';
+    const events: ChatEvent[] = [
+      {
+        type: 'scene_summarized',
+        data: {
+          chat_id: chatId,
+          scene_id: sceneId,
+          owner_id: chat.bot_id,
+          summary: summary.object.summary,
+          edge_summary: summary.object.edge_summary,
+          memory_ids: memories.map((memory) => memory.memory_id),
+          ...turn,
+        },
+      },
+      { type: 'scene_closed', data: { chat_id: chatId, scene_id: sceneId, ended_at: at, reason: signal.reason, ...turn } },
+    ];
+    if (newContainerId)
+      events.push({
+        type: 'container_created',
+        data: {
+          chat_id: chatId,
+          container_id: newContainerId,
+          name: signal.new_container.trim(),
+          type: 'place',
+          properties: { moving: false, public: false, audible_range: 'room' },
+          ...turn,
+        },
+      });
+    events.push({
+      type: 'scene_opened',
+      data: {
+        chat_id: chatId,
+        scene_id: createId('scn'),
+        container_id: containerId,
+        started_at: at,
+        participants: ['you', chat.bot_id],
+        ...turn,
+      },
+    });
+    await this.deps.store.append(chatStreamId(chatId), 'stream-exists', events);
     return events;
   }
 
@@ -575,6 +734,293 @@ export class ChatService {
     }
   }
 
+  // ---------- rewind, regenerate, reset ----------
+
+  /** The chat's logged events plus its bot's resets: what the timeline is folded from. */
+  private async logged(chat: ChatRow): Promise<LoggedChatEvent[]> {
+    const [events, bot] = await Promise.all([
+      this.deps.store.readStream(chatStreamId(chat.chat_id)),
+      this.deps.store.readStream(botStreamId(chat.bot_id)),
+    ]);
+    return [...events, ...bot.filter((event) => event.type === 'bot_reset')];
+  }
+
+  /** The events in effect in a chat (for tests and tools). */
+  async effective(chatId: string): Promise<LoggedChatEvent[]> {
+    const chat = await this.requireChat(chatId);
+    return effectiveEvents(await this.logged(chat), chatId);
+  }
+
+  /** What "rewind to here" on a message would take out of effect. */
+  async rewindPreview(chatId: string, turnId: string): Promise<RewindPreview> {
+    const chat = await this.requireChat(chatId);
+    const logged = await this.logged(chat);
+    const effective = effectiveEvents(logged, chatId);
+    const toVersion = rewindCut(effective, turnId);
+    if (toVersion === undefined) throw new NotFoundError(`no finished message ${turnId} in this chat`, { turnId });
+    const impact = impactOf(effective, previewRewind(logged, chatId, toVersion, chat.version + 1));
+    return { chatId, toTurnId: turnId, toVersion, impact };
+  }
+
+  /** Rewinds the chat to a message: pre-rewind snapshot, then `chat_rewound` (the read models are re-projected). */
+  async rewind(chatId: string, turnId: string): Promise<RewindPreview> {
+    const chat = await this.requireChat(chatId);
+    const preview = await this.rewindPreview(chatId, turnId);
+    if (Object.values(preview.impact).every((count) => count === 0)) throw new ValidationError('nothing comes after this message');
+    let snapshot: { stream_id: string; version: number } | null = null;
+    if (this.deps.snapshots) {
+      const streamId = preRewindSnapshotStream(chatId);
+      await this.deps.snapshots.save(streamId, chat.version, await this.read.dump(chatId));
+      await this.deps.snapshots.prune(streamId, this.settings.pre_rewind_snapshots_keep);
+      snapshot = { stream_id: streamId, version: chat.version };
+    }
+    const events = this.decide(
+      {
+        type: 'rewind',
+        chatId,
+        toVersion: preview.toVersion,
+        toTurnId: turnId,
+        impact: preview.impact,
+        snapshot,
+        at: this.now(),
+      },
+      chat.state,
+    );
+    await this.deps.store.append(chatStreamId(chatId), chat.version, events);
+    return preview;
+  }
+
+  /** The latest rewind, while it can be undone. */
+  async undoable(chatId: string): Promise<{ version: number; remainingMs: number; toTurnId: string } | undefined> {
+    await this.requireChat(chatId);
+    const events = await this.deps.store.readStream(chatStreamId(chatId));
+    return undoableRewind(events, this.deps.clock.now(), this.settings.rewind_undo_seconds * 1000);
+  }
+
+  async undoRewind(chatId: string): Promise<void> {
+    const chat = await this.requireChat(chatId);
+    const undoable = await this.undoable(chatId);
+    const events = this.decide({ type: 'undo_rewind', chatId, rewindVersion: undoable?.version, at: this.now() }, chat.state);
+    await this.deps.store.append(chatStreamId(chatId), chat.version, events);
+  }
+
+  /**
+   * Regenerates the latest reply, optionally after editing your turn it answers: `user_turn_edit` (when the text
+   * changed), `assistant_turn_superseded` (the old reply stays as a variant; what it derived is retracted) and a new
+   * reply streamed like any other.
+   */
+  async regenerate(chatId: string, replyId?: string, editedText?: string): Promise<{ replyId: string; edited: boolean }> {
+    if (editedText !== undefined && editedText.length > 8_000) throw new ValidationError('a turn is at most 8,000 characters');
+    const chat = await this.requireChat(chatId);
+    const oldReplyId = replyId ?? chat.state.lastReplyId ?? '';
+    const userTurnId = chat.state.lastUserTurnId ?? '';
+    const user = await this.read.message(userTurnId);
+    const edited = editedText !== undefined && user !== undefined && editedText.trim() !== user.text.trim();
+    const text = edited ? editedText : (user?.text ?? '');
+    const prepared = await this.prepareTurn(chat, text, { exclude: [userTurnId, oldReplyId] });
+    const newReplyId = createId('r');
+    const events = this.decide(
+      {
+        type: 'regenerate',
+        chatId,
+        replyId: oldReplyId,
+        newReplyId,
+        ...(edited && user
+          ? { edit: { text, segments: prepared.segments, priorText: user.text, priorSegments: user.segments ?? [] } }
+          : {}),
+        ledger: prepared.ledger,
+        retrieved: prepared.retrieved,
+        at: this.now(),
+      },
+      chat.state,
+    );
+    await this.deps.store.append(chatStreamId(chatId), chat.version, events);
+    this.startGeneration(chatId, newReplyId, prepared.messages, prepared.context);
+    return { replyId: newReplyId, edited };
+  }
+
+  /**
+   * Resets a bot after you typed its name: every chat with it goes back to its kickoff; its memories, edge changes,
+   * scenes, turns and clock changes are retracted (`bot_reset` on `bot-<id>`). Identity and kickoff stay.
+   */
+  async resetBot(botId: string, typedName: string): Promise<{ chats: number }> {
+    const bot = await this.requireBot(botId);
+    if (typedName.trim() !== bot.name.trim()) throw new ValidationError(`type the bot's name exactly (${bot.name}) to reset it`);
+    const chats = (await this.read.chats()).filter((chat) => chat.bot_id === botId);
+    if (chats.some((chat) => chat.state.streamingTurnId !== null))
+      throw new AppError('duplicate', 'a reply is still streaming in a chat with this bot; stop it first', {
+        details: { rule: 'reply_streaming' },
+      });
+    const entries = [];
+    for (const chat of chats)
+      entries.push({
+        chat_id: chat.chat_id,
+        keep_through_version: kickoffVersion(await this.deps.store.readStream<RecordedEvent>(chatStreamId(chat.chat_id))),
+      });
+    await this.deps.store.append(botStreamId(botId), 'stream-exists', [
+      { type: 'bot_reset', data: { bot_id: botId, chats: entries, at: this.now() } } satisfies ChatEvent,
+    ]);
+    return { chats: entries.length };
+  }
+
+  // ---------- character cards ----------
+
+  /** Imports a Character Card V2/V3 (a PNG with `ccv3` / `chara`, JSON bytes, or a parsed JSON object) as a new bot. */
+  async importCard(file: Buffer | unknown): Promise<{ botId: string; name: string }> {
+    let card: Card;
+    try {
+      card = Buffer.isBuffer(file) ? readCardFile(file) : parseCard(file);
+    } catch (error) {
+      if (error instanceof CardError) throw new ValidationError(`character card: ${error.message}`);
+      throw error;
+    }
+    const bot = botFromCard(card);
+    const botId = await this.authorBot(bot);
+    return { botId, name: bot.name };
+  }
+
+  /** The bot as a V3 card (its fields over the card it was imported from). */
+  async exportCard(botId: string): Promise<Card> {
+    const bot = await this.requireBot(botId);
+    let card: Card | null = null;
+    try {
+      card = bot.card ? parseCard(bot.card) : null;
+    } catch {
+      card = null;
+    }
+    return cardFromBot({ ...bot, card });
+  }
+
+  async exportCardPng(botId: string): Promise<Buffer> {
+    return writeCardPng(await this.exportCard(botId));
+  }
+
+  // ---------- read-model snapshots ----------
+
+  private requireSnapshots(): SnapshotStore {
+    if (!this.deps.snapshots) throw new AppError('internal', 'no snapshot store configured');
+    return this.deps.snapshots;
+  }
+
+  /** Snapshots every chat read model at the log's head (keeps `snapshots_keep`). */
+  async snapshotReadModels(): Promise<number> {
+    return (await snapshotReadModels(this.deps.database, this.requireSnapshots(), this.settings.snapshots_keep)).position;
+  }
+
+  /** Takes a snapshot when `snapshot_every_events` chat events or `snapshot_every_minutes` (with any event) have passed. */
+  async maybeSnapshot(): Promise<boolean> {
+    const lag = await snapshotLag(this.deps.database, this.requireSnapshots(), this.settings.snapshot_every_events);
+    if (lag.eventsSince === 0) return false;
+    const old = lag.createdAt === undefined || this.deps.clock.now() - lag.createdAt >= this.settings.snapshot_every_minutes * 60_000;
+    if (lag.eventsSince < this.settings.snapshot_every_events && !old) return false;
+    await this.snapshotReadModels();
+    return true;
+  }
+
+  /** Rebuilds the chat read models from the newest snapshot plus the tail, or from the whole log. */
+  rebuildReadModels(options: { fromSnapshot: boolean }): Promise<{ from: number; replayed: number }> {
+    return rebuildReadModels(this.deps.database, this.requireSnapshots(), options);
+  }
+
+  /** Cold start: the read models are empty while the log holds chat events (a restored or fresh database). */
+  async coldStartIfNeeded(): Promise<{ from: number; replayed: number } | undefined> {
+    if (!this.deps.snapshots || (await this.read.bots()).length > 0 || (await this.read.you())) return undefined;
+    const logged = await this.deps.store.readAll({ filter: { types: ['bot_authored', 'you_authored'] }, limit: 1 });
+    if (logged.length === 0) return undefined;
+    const result = await this.rebuildReadModels({ fromSnapshot: true });
+    this.deps.logger.info(result, 'chat read models rebuilt on a cold start');
+    return result;
+  }
+
+  /** Checks every minute whether a read-model snapshot is due, until the signal aborts. */
+  async runSnapshots(signal: AbortSignal, everyMs = 60_000): Promise<void> {
+    if (!this.deps.snapshots) return;
+    while (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, everyMs);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+      if (signal.aborted) return;
+      await this.maybeSnapshot().catch((error: unknown) =>
+        this.deps.logger.warn({ error: (error as Error).message }, 'chat read-model snapshot failed'),
+      );
+    }
+  }
+
+  // ---------- drawer edits ----------
+
+  /** Changes one field in the drawer: `manual_edit` with the prior value. Returns false when nothing changed. */
+  async manualEdit(chatId: string, target: ManualEditTarget, raw: string): Promise<boolean> {
+    const chat = await this.requireChat(chatId);
+    let prior: string | number | string[] | null;
+    let value: string | number | string[];
+    const number = (low: number, high: number) => {
+      const parsed = Number(raw);
+      if (raw.trim() === '' || !Number.isInteger(parsed) || parsed < low || parsed > high)
+        throw new ValidationError(`${target.field} must be a whole number from ${low} to ${high}`);
+      return parsed;
+    };
+    const textValue = (max: number) => {
+      const trimmed = raw.trim();
+      if (trimmed.length > max) throw new ValidationError(`${target.field} is at most ${max} characters`);
+      return trimmed;
+    };
+    if (target.kind === 'activity') {
+      const row = (await this.read.activity(chatId)).find((entry) => entry.entity_id === target.entity_id);
+      if (!row) throw new NotFoundError(`no activity for ${target.entity_id}`);
+      prior = target.field === 'verb' ? row.action.verb : target.field === 'holding' ? row.holding : row[target.field];
+      value =
+        target.field === 'holding'
+          ? textValue(500)
+              .split(',')
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : textValue(200);
+    } else if (target.kind === 'edge') {
+      const row = (await this.read.edges(['you', chat.bot_id])).find(
+        (edge) => edge.source_id === target.source_id && edge.target_id === target.target_id,
+      );
+      if (!row) throw new NotFoundError(`no relationship ${target.source_id} -> ${target.target_id}`);
+      prior = row[target.field];
+      value = target.field === 'summary' ? textValue(2000) : number(0, 100);
+    } else {
+      const row = await this.read.memory(target.memory_id);
+      if (row?.chat_id !== chatId) throw new NotFoundError(`no memory ${target.memory_id} in this chat`);
+      prior = row[target.field];
+      value = target.field === 'significance' ? number(0, 3) : textValue(2000);
+      if (value === '') throw new ValidationError('a memory needs some text');
+    }
+    if (JSON.stringify(prior) === JSON.stringify(value)) return false;
+    await this.deps.store.append(chatStreamId(chatId), 'stream-exists', [
+      { type: 'manual_edit', data: { chat_id: chatId, target, prior, value, at: this.now() } } satisfies ChatEvent,
+    ]);
+    return true;
+  }
+
+  /** Pins or unpins a memory from the drawer (`memory_pin_changed`, not automatic); pinning respects `pin_cap`. */
+  async setPin(chatId: string, memoryId: string, pinned: boolean): Promise<boolean> {
+    const chat = await this.requireChat(chatId);
+    const memory = await this.read.memory(memoryId);
+    if (memory?.chat_id !== chatId) throw new NotFoundError(`no memory ${memoryId} in this chat`);
+    if (memory.pinned === pinned) return false;
+    if (pinned && (await this.read.pinned(chat.bot_id)).length >= this.settings.pin_cap)
+      throw new ValidationError(`${this.settings.pin_cap} memories are pinned already (chat.pin_cap); unpin one first`);
+    await this.deps.store.append(chatStreamId(chatId), 'stream-exists', [
+      {
+        type: 'memory_pin_changed',
+        data: { chat_id: chatId, memory_id: memoryId, owner_id: chat.bot_id, pinned, auto: false, reason: 'drawer' },
+      } satisfies ChatEvent,
+    ]);
+    return true;
+  }
+
   // ---------- helpers ----------
 
   private decide(command: Parameters<typeof decide>[0], state: ChatState | undefined): ChatEvent[] {
@@ -584,6 +1030,7 @@ export class ChatService {
       if (error instanceof ChatRuleError) {
         if (error.rule === 'chat_missing') throw new NotFoundError(error.message);
         if (error.rule === 'empty_turn') throw new ValidationError(error.message);
+        if (error.rule === 'nothing_to_undo' || error.rule === 'not_latest_reply') throw new ValidationError(error.message);
         throw new AppError('duplicate', error.message, { details: { rule: error.rule } });
       }
       throw error;
@@ -619,6 +1066,7 @@ const emptyState: ChatState = {
   streamingTurnId: null,
   turns: 0,
   lastUserTurnId: null,
+  lastReplyId: null,
 };
 
 /** The memory a turn leaves in the bot's mind (Phase 1: the exchange, shortened; scene close rewrites it later). */
