@@ -3,6 +3,7 @@
  * -> a reaction that teaches. Exports the ProductModule the server registers, and the service for other callers.
  */
 import type { ProductModule } from '../web/product-module.js';
+import { createOidcAccounts } from './accounts/oidc.js';
 import { tipRoutes } from './http/routes.js';
 import { decisionLogProjection, tipsMigrations } from './projection.js';
 import { TipsService } from './service.js';
@@ -15,14 +16,29 @@ export const tipsModule: ProductModule = {
   migrations: tipsMigrations,
   routes(services) {
     services.store.addInlineProjection(decisionLogProjection);
-    const service = new TipsService({
-      config: services.config.tips,
-      store: services.store,
-      database: services.database,
-      llm: services.llm,
-      clock: services.clock,
-      logger: services.logger.child({ module: 'tips' }),
-    });
-    return tipRoutes(service);
+    const logger = services.logger.child({ module: 'tips' });
+    const serviceOf = (userId?: string) =>
+      new TipsService({
+        config: services.config.tips,
+        store: services.store,
+        database: services.database,
+        llm: services.llm,
+        clock: services.clock,
+        logger,
+        ...(userId === undefined ? {} : { userId }),
+      });
+    if (services.config.tips.accounts === 'local') return tipRoutes(serviceOf());
+    // Multi-user: one service (and folded state) per logged-in user, kept while the process runs.
+    const accounts = createOidcAccounts(services.config.tips, services.clock);
+    const perUser = new Map<string, TipsService>();
+    return tipRoutes(
+      (request) => {
+        const userId = accounts.userOf(request);
+        const service = perUser.get(userId) ?? serviceOf(userId);
+        perUser.set(userId, service);
+        return service;
+      },
+      { accounts: accounts.plugin },
+    );
   },
 };

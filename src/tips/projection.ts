@@ -28,6 +28,31 @@ export const tipsMigrations: readonly StoreMigration[] = [
       await db.schema.createIndex('tips_decisions_user').on('tips_decisions').columns(['user_id', 'decided_at']).execute();
     },
   },
+  {
+    name: '0501-tips-tokens',
+    async up(db) {
+      // Provider tokens, AES-256-GCM encrypted (privacy/vault.ts); one per user and provider.
+      await db.schema
+        .createTable('tips_tokens')
+        .addColumn('user_id', 'text', (column) => column.notNull())
+        .addColumn('provider', 'text', (column) => column.notNull())
+        .addColumn('ciphertext', 'text', (column) => column.notNull())
+        .addColumn('key_id', 'text', (column) => column.notNull())
+        .addColumn('scope', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'bigint', (column) => column.notNull())
+        .addColumn('updated_at', 'bigint', (column) => column.notNull())
+        .addPrimaryKeyConstraint('tips_tokens_pk', ['user_id', 'provider'])
+        .execute();
+      // Pending OAuth authorizations: the state parameter, bound to the user, short-lived.
+      await db.schema
+        .createTable('tips_oauth_states')
+        .addColumn('state', 'text', (column) => column.primaryKey())
+        .addColumn('user_id', 'text', (column) => column.notNull())
+        .addColumn('provider', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'bigint', (column) => column.notNull())
+        .execute();
+    },
+  },
 ];
 
 interface DecisionRow {

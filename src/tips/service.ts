@@ -3,6 +3,8 @@
  * alias -> candidates -> LinUCB), marks them shown, takes reactions, imports iCalendar and Todoist. Appends use the
  * folded stream version, so two tabs asking at once get one decision (the loser re-reads and shows the winner's).
  */
+
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
@@ -12,15 +14,38 @@ import type { Logger } from '../core/logger.js';
 import type { LlmGateway } from '../llm/index.js';
 import { type EventStore, type Recorded, type StoreDatabase, VersionConflictError } from '../store/index.js';
 import { buildCandidates, type Candidate, type CandidateSettings, clip, maxTipLength } from './domain/candidates.js';
-import { type DecisionData, type Reaction, type SignalInput, signalEvent, type TipsEvent } from './domain/events.js';
+import {
+  type ConsentPurpose,
+  consentPurposes,
+  type DecisionData,
+  type PolicyPromotion,
+  type Reaction,
+  type SignalInput,
+  signalEvent,
+  type TipsEvent,
+} from './domain/events.js';
 import { computeFacts } from './domain/features.js';
 import type { LinUcbModel, LinUcbSettings } from './domain/linucb.js';
-import { decide, type GateSettings, gate, modelFor, rederive } from './domain/policy.js';
+import { type PromotionVerdict, promotionVerdict } from './domain/ope.js';
+import { decide, type GateSettings, gate, modelFor, policyName, rederive } from './domain/policy.js';
+import { evaluatePolicy, isPolicyName, type PolicyEvaluation, type PolicyName, settingsOf, shadowScores } from './domain/shadow.js';
 import { cosine } from './domain/similarity.js';
-import { applyEvent, emptyState, openDecision, type TipsState, type TrackedDecision } from './domain/state.js';
+import {
+  applyEvent,
+  consented,
+  consentedView,
+  emptyState,
+  openDecision,
+  servingPolicy,
+  type TipsState,
+  type TrackedDecision,
+} from './domain/state.js';
 import { parseClock } from './domain/time.js';
 import { parseIcs } from './integrations/ical.js';
 import { fetchTodoistTasks } from './integrations/todoist.js';
+import { exchangeTodoistCode, revokeTodoistToken, type TodoistOAuthSettings, todoistAuthorizeUrl } from './integrations/todoist-oauth.js';
+import { type DeletionReceipt, deleteUser, exportUser, type TokenRevoker, type UserExport } from './privacy/account.js';
+import { parseVaultKeys, TokenVault } from './privacy/vault.js';
 import { type DecisionLogEntry, readDecisionLog } from './projection.js';
 
 export type TipsConfig = Config['tips'];
@@ -33,6 +58,8 @@ export interface TipsServiceOptions {
   clock: Clock;
   logger?: Logger | undefined;
   fetch?: typeof fetch;
+  /** The user this service acts for (default `[tips] user_id`). */
+  userId?: string;
 }
 
 export type NextResult =
@@ -61,7 +88,7 @@ export class TipsService {
   readonly streamId: string;
   private readonly settings: TipsConfig;
   private readonly store: EventStore;
-  private readonly database: StoreDatabase;
+  readonly database: StoreDatabase;
   private readonly llm: LlmGateway | undefined;
   private readonly clock: Clock;
   private readonly logger: Logger | undefined;
@@ -71,10 +98,11 @@ export class TipsService {
   private state: TipsState = emptyState();
   private loading: Promise<unknown> = Promise.resolve();
   private model: LinUcbModel | undefined;
+  readonly vault: TokenVault;
 
   constructor(options: TipsServiceOptions) {
     this.settings = options.config;
-    this.userId = options.config.user_id;
+    this.userId = options.userId ?? options.config.user_id;
     this.streamId = `user-${this.userId}`;
     this.store = options.store;
     this.database = options.database;
@@ -83,6 +111,26 @@ export class TipsService {
     this.logger = options.logger;
     this.fetcher = options.fetch;
     this.defaultTimeZone = options.config.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    this.vault = new TokenVault(
+      options.database,
+      parseVaultKeys(options.config.token_keys, options.config.token_active_key || undefined),
+      options.clock,
+    );
+  }
+
+  get noticeVersion(): string {
+    return this.settings.notice_version;
+  }
+
+  /** Consent counts as given until revoked (`consent_default = granted`) or only once given (`required`). */
+  get consentByDefault(): boolean {
+    return this.settings.consent_default === 'granted';
+  }
+
+  /** The serving policy's name and settings: the last promotion, or the configured LinUCB. */
+  serving(state: TipsState): { name: string; settings: LinUcbSettings } {
+    const name = servingPolicy(state, policyName);
+    return { name, settings: isPolicyName(name) ? settingsOf(name, this.banditSettings) : this.banditSettings };
   }
 
   now(): number {
@@ -121,8 +169,13 @@ export class TipsService {
 
   private async loadNow(): Promise<TipsState> {
     for (;;) {
-      const events = await this.store.readStream<Recorded<TipsEvent>>(this.streamId, { fromVersion: this.state.version + 1 });
-      if (events.every((event, index) => event.version === this.state.version + 1 + index)) {
+      // Read from the last folded event too: if it is gone, the stream was deleted or rebuilt underneath.
+      const from = Math.max(1, this.state.version);
+      const read = await this.store.readStream<Recorded<TipsEvent>>(this.streamId, { fromVersion: from });
+      const overlap = this.state.version > 0 ? read[0] : undefined;
+      const events = this.state.version > 0 ? read.slice(1) : read;
+      const aligned = this.state.version === 0 || overlap?.version === this.state.version;
+      if (aligned && events.every((event, index) => event.version === this.state.version + 1 + index)) {
         for (const event of events) applyEvent(this.state, { type: event.type, data: event.data } as TipsEvent);
         return this.state;
       }
@@ -136,9 +189,15 @@ export class TipsService {
     return state.context?.timezone ?? this.defaultTimeZone;
   }
 
-  /** The model with every learned reward so far, updated incrementally. */
+  /** The serving model with every learned reward so far, updated incrementally (rebuilt when the policy changes). */
   currentModel(state: TipsState): LinUcbModel {
-    if (this.model === undefined || this.model.updates > state.updates.length) this.model = modelFor(state, this.banditSettings, 0);
+    const { settings } = this.serving(state);
+    const same =
+      this.model !== undefined &&
+      this.model.settings.alpha === settings.alpha &&
+      this.model.settings.epsilon === settings.epsilon &&
+      this.model.settings.lambda === settings.lambda;
+    if (this.model === undefined || !same || this.model.updates > state.updates.length) this.model = modelFor(state, settings, 0);
     for (const update of state.updates.slice(this.model.updates)) this.model.update(update.features, update.reward);
     return this.model;
   }
@@ -177,12 +236,19 @@ export class TipsService {
         }
         if (!gated.open) return { status: 'quiet', reason: gated.reason };
         const decisionId = `${this.userId}-${state.decisionOrder.length + 1}`;
-        const proposed = await this.proposedCandidates(state, now, timeZone, decisionId);
-        let { candidates } = buildCandidates(state, now, timeZone, this.candidateSettings, proposed, {
+        // Purposes without consent are invisible to candidates and features from this decision on.
+        const view = consentedView(state, this.consentByDefault);
+        const llmAllowed = consented(state, 'llm', this.consentByDefault);
+        const proposed = llmAllowed ? await this.proposedCandidates(view, now, timeZone, decisionId) : [];
+        let { candidates } = buildCandidates(view, now, timeZone, this.candidateSettings, proposed, {
           excludeNothing: options.ask ?? false,
         });
-        candidates = await this.dropEmbeddingDuplicates(state, now, candidates);
-        const decision = decide({ state, model: this.currentModel(state), decisionId, now, timeZone, candidates });
+        if (llmAllowed) candidates = await this.dropEmbeddingDuplicates(state, now, candidates);
+        const model = this.currentModel(state);
+        const serving = this.serving(state);
+        const decision = decide({ state: view, model, decisionId, now, timeZone, candidates, name: serving.name });
+        const shadows = this.settings.shadow_policies.filter((name): name is PolicyName => isPolicyName(name) && name !== serving.name);
+        if (shadows.length > 0) decision.shadows = shadowScores(model, this.banditSettings, decision, shadows);
         const events: TipsEvent[] = [{ type: 'tips.tip_decided', data: decision }];
         if (options.show) events.push({ type: 'tips.tip_shown', data: { decisionId, at: now } });
         await this.store.append(this.streamId, expected, events);
@@ -286,6 +352,158 @@ export class TipsService {
     });
     const signalIds = await this.recordSignals(tasks.map((task) => ({ kind: 'task', ...task })));
     return { imported: tasks.length, signalIds };
+  }
+
+  // ---------- consent ----------
+
+  /** Records consent for a purpose (given or revoked) with the notice version; takes effect on the next decision. */
+  async setConsent(purpose: ConsentPurpose, granted: boolean): Promise<void> {
+    if (!consentPurposes.includes(purpose)) throw new ValidationError(`unknown purpose ${purpose}`);
+    await this.store.append(this.streamId, 'any', [
+      {
+        type: granted ? 'tips.consent_given' : 'tips.consent_revoked',
+        data: { purpose, noticeVersion: this.settings.notice_version, at: this.clock.now() },
+      },
+    ]);
+  }
+
+  async consents(): Promise<Array<{ purpose: ConsentPurpose; granted: boolean; noticeVersion: string | null; at: number | null }>> {
+    const state = await this.load();
+    return consentPurposes.map((purpose) => {
+      const record = state.consents.get(purpose);
+      return {
+        purpose,
+        granted: consented(state, purpose, this.consentByDefault),
+        noticeVersion: record?.noticeVersion ?? null,
+        at: record?.at ?? null,
+      };
+    });
+  }
+
+  // ---------- evaluation and promotion ----------
+
+  async evaluate(policy: string, options: { resamples?: number; seed?: number } = {}): Promise<PolicyEvaluation> {
+    if (!isPolicyName(policy)) throw new ValidationError(`unknown policy ${policy}`);
+    const state = await this.load();
+    return evaluatePolicy(state, policy, this.banditSettings, this.serving(state).name, {
+      resamples: options.resamples ?? 1_000,
+      seed: options.seed ?? 1,
+    });
+  }
+
+  /**
+   * Promotes `policy` when its lower bound beats the incumbent's on-policy value; with `override` it is promoted
+   * anyway and the event says so, with the reason. Refused promotions append nothing.
+   */
+  async promote(
+    policy: string,
+    options: { override?: boolean; reason?: string } = {},
+  ): Promise<{ promoted: boolean; verdict: PromotionVerdict; evaluation: PolicyEvaluation }> {
+    const evaluation = await this.evaluate(policy);
+    const verdict = promotionVerdict(evaluation.report, evaluation.incumbentValue, {
+      estimator: this.settings.promotion_estimator,
+      minSamples: this.settings.promotion_min_decisions,
+    });
+    const override = !verdict.promote && options.override === true;
+    if (override && !options.reason?.trim()) throw new ValidationError('an override needs a reason');
+    if (!verdict.promote && !override) return { promoted: false, verdict, evaluation };
+    const promotion: PolicyPromotion = {
+      policy,
+      from: evaluation.incumbent,
+      at: this.clock.now(),
+      override,
+      reason: override ? (options.reason as string).trim().slice(0, 500) : verdict.reason,
+      estimator: verdict.estimator,
+      challengerLow: verdict.challengerLow,
+      incumbentValue: verdict.incumbentValue,
+      decisions: evaluation.decisions,
+    };
+    await this.store.append(this.streamId, 'any', [{ type: 'tips.policy_promoted', data: promotion }]);
+    return { promoted: true, verdict, evaluation };
+  }
+
+  // ---------- Todoist OAuth and the token vault ----------
+
+  get todoistOAuth(): TodoistOAuthSettings {
+    return {
+      clientId: this.settings.todoist_client_id,
+      clientSecret: this.settings.todoist_client_secret,
+      authorizeUrl: this.settings.todoist_authorize_url,
+      tokenUrl: this.settings.todoist_token_url,
+      revokeUrl: this.settings.todoist_revoke_url,
+      scope: this.settings.todoist_scope,
+      ...(this.fetcher ? { fetch: this.fetcher } : {}),
+    };
+  }
+
+  /** Starts the Todoist OAuth flow: a one-time state bound to this user, and the URL to send the browser to. */
+  async authorizeTodoist(): Promise<{ url: string; state: string }> {
+    if (!this.settings.todoist_client_id) throw new ValidationError('Todoist OAuth needs [tips] todoist_client_id');
+    const state = randomBytes(24).toString('base64url');
+    await this.database.db
+      .insertInto('tips_oauth_states')
+      .values({ state, user_id: this.userId, provider: 'todoist', created_at: this.clock.now() })
+      .execute();
+    return { url: todoistAuthorizeUrl(this.todoistOAuth, state), state };
+  }
+
+  /** The OAuth callback: checks the state (once, 10 minutes), exchanges the code, stores the token encrypted. */
+  async completeTodoist(code: string, state: string): Promise<void> {
+    const row = await this.database.db
+      .selectFrom('tips_oauth_states')
+      .selectAll()
+      .where('state', '=', state)
+      .where('user_id', '=', this.userId)
+      .where('provider', '=', 'todoist')
+      .executeTakeFirst();
+    await this.database.db.deleteFrom('tips_oauth_states').where('state', '=', state).execute();
+    if (!row || this.clock.now() - Number(row.created_at) > 10 * minute)
+      throw new ValidationError('unknown or expired OAuth state; start the connection again');
+    const { accessToken, scope } = await exchangeTodoistCode(this.todoistOAuth, code);
+    await this.vault.put(this.userId, 'todoist', accessToken, scope);
+    await this.store.append(this.streamId, 'any', [
+      { type: 'tips.integration_connected', data: { provider: 'todoist', at: this.clock.now(), scope } },
+    ]);
+  }
+
+  /** Disconnects Todoist: revokes the token at Todoist, then forgets it. */
+  async disconnectTodoist(): Promise<{ revoked: boolean }> {
+    const token = await this.vault.get(this.userId, 'todoist');
+    let revoked = false;
+    if (token !== undefined) {
+      await revokeTodoistToken(this.todoistOAuth, token);
+      revoked = true;
+    }
+    await this.vault.remove(this.userId, 'todoist');
+    await this.store.append(this.streamId, 'any', [
+      { type: 'tips.integration_disconnected', data: { provider: 'todoist', at: this.clock.now(), revoked } },
+    ]);
+    return { revoked };
+  }
+
+  /** Imports Todoist tasks with the stored (vaulted) OAuth token. */
+  async importTodoistConnected(signal?: AbortSignal): Promise<{ imported: number; signalIds: string[] }> {
+    const token = await this.vault.get(this.userId, 'todoist');
+    if (token === undefined) throw new NotFoundError('Todoist is not connected', { provider: 'todoist' });
+    return this.importTodoist(token, signal);
+  }
+
+  // ---------- export and deletion ----------
+
+  exportData(): Promise<UserExport> {
+    return exportUser(this.database, this.vault, this.clock, this.userId);
+  }
+
+  /** Revokes the user's tokens and removes every row of the user; the in-memory state is forgotten too. */
+  async deleteAccount(): Promise<DeletionReceipt> {
+    await this.loading;
+    // Without an OAuth client there is nothing to revoke against (a pasted personal token is never stored).
+    const revokers: Record<string, TokenRevoker> = {};
+    if (this.settings.todoist_client_id) revokers.todoist = (token) => revokeTodoistToken(this.todoistOAuth, token);
+    const receipt = await deleteUser(this.database, this.vault, this.clock, this.userId, revokers);
+    this.state = emptyState();
+    this.model = undefined;
+    return receipt;
   }
 
   /** Candidates from the tip-generator alias; none while it is the offline writer, or when the call fails. */

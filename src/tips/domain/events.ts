@@ -99,6 +99,26 @@ export interface DecisionData {
   /** `linucb-v1/<updates>`: the model is the first <updates> learned rewards, in order. */
   policyVersion: string;
   policy: { name: string; alpha: number; lambda: number; epsilon: number; updates: number };
+  /** Shadow policies' scores of the same candidates from the same model; none of them served. */
+  shadows?: Array<{ policy: string; probabilities: number[]; top: number; agrees: boolean }>;
+}
+
+/** Purposes a user consents to, each covering the signals and features named after it. */
+export const consentPurposes = ['tasks', 'calendar', 'mood', 'llm'] as const;
+export type ConsentPurpose = (typeof consentPurposes)[number];
+
+export interface PolicyPromotion {
+  policy: string;
+  from: string;
+  at: number;
+  /** True when the gate said no and an operator promoted anyway. */
+  override: boolean;
+  reason: string;
+  /** The gate's numbers at the time. */
+  estimator: string;
+  challengerLow: number;
+  incumbentValue: number;
+  decisions: number;
 }
 
 export type TipsEvent =
@@ -110,7 +130,12 @@ export type TipsEvent =
   | { type: 'tips.context_recorded'; data: ContextSignal & { signalId: string } }
   | { type: 'tips.tip_decided'; data: DecisionData }
   | { type: 'tips.tip_shown'; data: { decisionId: string; at: number } }
-  | { type: 'tips.tip_reacted'; data: { decisionId: string; reaction: Reaction; reward: number; at: number } };
+  | { type: 'tips.tip_reacted'; data: { decisionId: string; reaction: Reaction; reward: number; at: number } }
+  | { type: 'tips.policy_promoted'; data: PolicyPromotion }
+  | { type: 'tips.consent_given'; data: { purpose: ConsentPurpose; noticeVersion: string; at: number } }
+  | { type: 'tips.consent_revoked'; data: { purpose: ConsentPurpose; noticeVersion: string; at: number } }
+  | { type: 'tips.integration_connected'; data: { provider: string; at: number; scope: string } }
+  | { type: 'tips.integration_disconnected'; data: { provider: string; at: number; revoked: boolean } };
 
 export type TipsEventType = TipsEvent['type'];
 
@@ -124,6 +149,11 @@ export const tipsEventTypes: readonly TipsEventType[] = [
   'tips.tip_decided',
   'tips.tip_shown',
   'tips.tip_reacted',
+  'tips.policy_promoted',
+  'tips.consent_given',
+  'tips.consent_revoked',
+  'tips.integration_connected',
+  'tips.integration_disconnected',
 ];
 
 /** A signal as posted to the API: one of the five kinds, tagged. */

@@ -83,6 +83,17 @@ export class LinUcbModel {
     return { mean, width, ucb: mean + width };
   }
 
+  /** The mean and the un-scaled spread sqrt(x^T A^-1 x): a policy with another alpha scores mean + alpha * spread. */
+  scoreParts(features: readonly number[]): { mean: number; spread: number } {
+    const { mean, width } = this.score(features);
+    if (this.settings.alpha > 0) return { mean, spread: width / this.settings.alpha };
+    this.check(features);
+    const ax = this.multiply(features);
+    let variance = 0;
+    for (let i = 0; i < this.dimension; i++) variance += (features[i] as number) * (ax[i] as number);
+    return { mean, spread: Math.sqrt(Math.max(0, variance)) };
+  }
+
   /** theta = A^-1 b, cached until the next update. */
   coefficients(): Float64Array {
     if (this.theta === undefined) this.theta = this.multiply(this.b);

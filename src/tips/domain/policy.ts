@@ -50,8 +50,8 @@ export function modelFor(state: TipsState, settings: LinUcbSettings, upTo = stat
   return LinUcbModel.fromUpdates(policyDimension, settings, state.updates.slice(0, upTo));
 }
 
-export function policyVersion(updates: number): string {
-  return `${policyName}/${updates}`;
+export function policyVersion(updates: number, name: string = policyName): string {
+  return `${name}/${updates}`;
 }
 
 /** Scores the candidates, floors the propensities and draws one; returns the decision to log. */
@@ -62,8 +62,11 @@ export function decide(input: {
   now: number;
   timeZone: string;
   candidates: readonly Candidate[];
+  /** The serving policy's name (default `linucb-v1`); its settings are the model's. */
+  name?: string;
 }): DecisionData {
   const { state, model, decisionId, now, timeZone, candidates } = input;
+  const name = input.name ?? policyName;
   if (candidates.length === 0) throw new RangeError('a decision needs at least one candidate');
   const facts = computeFacts(state, now, timeZone);
   const context = contextFeatures(facts, now, timeZone, state.context?.dayType);
@@ -98,8 +101,8 @@ export function decide(input: {
     chosenIndex: choice.chosen,
     chosenKey: chosen.key,
     propensity: chosen.propensity,
-    policyVersion: policyVersion(model.updates),
-    policy: { name: policyName, ...model.settings, updates: model.updates },
+    policyVersion: policyVersion(model.updates, name),
+    policy: { name, ...model.settings, updates: model.updates },
   };
 }
 

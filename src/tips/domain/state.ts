@@ -3,7 +3,18 @@
  * contexts; decisions collect their shown and reacted events; rewards of decisions that were shown and then reacted to
  * become the model's updates, in the order the reactions arrived (deferred activation: nothing else teaches).
  */
-import type { CalendarSignal, ContextSignal, DecisionData, HabitSignal, MoodSignal, Reaction, TaskSignal, TipsEvent } from './events.js';
+import type {
+  CalendarSignal,
+  ConsentPurpose,
+  ContextSignal,
+  DecisionData,
+  HabitSignal,
+  MoodSignal,
+  PolicyPromotion,
+  Reaction,
+  TaskSignal,
+  TipsEvent,
+} from './events.js';
 
 export interface TrackedDecision extends DecisionData {
   shownAt?: number;
@@ -28,6 +39,12 @@ export interface TipsState {
   updates: Array<{ decisionId: string; features: number[]; reward: number }>;
   /** Keys whose tip was marked done: they never come back. */
   doneKeys: Set<string>;
+  /** Promotions in order; the last names the serving policy. */
+  promotions: PolicyPromotion[];
+  /** Consent per purpose as last recorded (absent = never asked). */
+  consents: Map<ConsentPurpose, { granted: boolean; noticeVersion: string; at: number }>;
+  /** Connected integrations by provider. */
+  integrations: Map<string, { connectedAt: number; scope: string }>;
 }
 
 export function emptyState(): TipsState {
@@ -43,6 +60,9 @@ export function emptyState(): TipsState {
     decisionOrder: [],
     updates: [],
     doneKeys: new Set(),
+    promotions: [],
+    consents: new Map(),
+    integrations: new Map(),
   };
 }
 
@@ -78,6 +98,23 @@ export function applyEvent(state: TipsState, event: TipsEvent): void {
     case 'tips.tip_decided':
       state.decisions.set(event.data.decisionId, { ...event.data });
       state.decisionOrder.push(event.data.decisionId);
+      return;
+    case 'tips.policy_promoted':
+      state.promotions.push(event.data);
+      return;
+    case 'tips.consent_given':
+    case 'tips.consent_revoked':
+      state.consents.set(event.data.purpose, {
+        granted: event.type === 'tips.consent_given',
+        noticeVersion: event.data.noticeVersion,
+        at: event.data.at,
+      });
+      return;
+    case 'tips.integration_connected':
+      state.integrations.set(event.data.provider, { connectedAt: event.data.at, scope: event.data.scope });
+      return;
+    case 'tips.integration_disconnected':
+      state.integrations.delete(event.data.provider);
       return;
     case 'tips.tip_shown': {
       const decision = state.decisions.get(event.data.decisionId);
@@ -115,4 +152,31 @@ export function openDecision(state: TipsState): TrackedDecision | undefined {
   const last = state.decisionOrder[state.decisionOrder.length - 1];
   const decision = last === undefined ? undefined : state.decisions.get(last);
   return decision && decision.reaction === undefined ? decision : undefined;
+}
+
+/** The serving policy: the last promoted one, or `fallback` (the configured policy). */
+export function servingPolicy(state: TipsState, fallback: string): string {
+  return state.promotions[state.promotions.length - 1]?.policy ?? fallback;
+}
+
+/** Whether a purpose is consented to: the last record, or `byDefault` when never asked. */
+export function consented(state: TipsState, purpose: ConsentPurpose, byDefault: boolean): boolean {
+  return state.consents.get(purpose)?.granted ?? byDefault;
+}
+
+/**
+ * The state as the policy may see it: signals of purposes without consent are left out (tasks, calendar, mood), so
+ * their features and candidates vanish from the next decision at once. Decisions and learned rewards stay.
+ */
+export function consentedView(state: TipsState, byDefault: boolean): TipsState {
+  const tasks = consented(state, 'tasks', byDefault);
+  const calendar = consented(state, 'calendar', byDefault);
+  const mood = consented(state, 'mood', byDefault);
+  if (tasks && calendar && mood) return state;
+  return {
+    ...state,
+    tasks: tasks ? state.tasks : new Map(),
+    calendar: calendar ? state.calendar : new Map(),
+    moods: mood ? state.moods : [],
+  };
 }

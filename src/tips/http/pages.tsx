@@ -164,13 +164,26 @@ export interface SignalsPageProps {
   timeZone: string;
   counts: { tasks: number; habits: number; calendar: number; moods: number; decisions: number };
   habits: Array<{ habitId: string; name: string }>;
+  /** Consent per purpose, with the notice version it was recorded under. */
+  consents?: Array<{ purpose: string; granted: boolean; noticeVersion: string | null }>;
+  noticeVersion?: string;
+  /** Todoist OAuth is configured; `connected` when a token is vaulted. */
+  todoist?: { oauth: boolean; connected: boolean };
+  userId?: string;
 }
+
+const purposeText: Record<string, string> = {
+  tasks: 'Tasks (manual and Todoist)',
+  calendar: 'Calendar',
+  mood: 'Mood',
+  llm: 'Tip generator (sends task titles and mood to the configured model)',
+};
 
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 
-export function SignalsPage({ notice, timeZone, counts, habits }: SignalsPageProps) {
+export function SignalsPage({ notice, timeZone, counts, habits, consents, noticeVersion, todoist, userId }: SignalsPageProps) {
   return (
     <TipDocument title="Signals · oO">
       <div class="entry">
@@ -302,6 +315,43 @@ export function SignalsPage({ notice, timeZone, counts, habits }: SignalsPagePro
           <input id="todoist-token" name="token" type="password" autocomplete="off" required />
           <button type="submit">Import tasks</button>
         </form>
+        {todoist?.oauth ? (
+          todoist.connected ? (
+            <form method="post" action="/tips/connect/todoist/disconnect">
+              <h2>Todoist</h2>
+              <p class="lead">Connected. Disconnecting revokes the token at Todoist.</p>
+              <button type="submit">Disconnect Todoist</button>
+            </form>
+          ) : (
+            <p>
+              <a href="/tips/connect/todoist">Connect Todoist</a> (OAuth; the token is stored encrypted).
+            </p>
+          )
+        ) : null}
+        {consents ? (
+          <form method="post" action="/tips/consents">
+            <h2>Privacy</h2>
+            <p class="lead">What the tips may use (notice {noticeVersion}). Unchecking takes effect on the next tip.</p>
+            {consents.map((consent) => (
+              <label>
+                <input type="checkbox" name={`purpose_${consent.purpose}`} value="on" checked={consent.granted} />{' '}
+                {purposeText[consent.purpose] ?? consent.purpose}
+              </label>
+            ))}
+            <button type="submit">Save consent</button>
+          </form>
+        ) : null}
+        {userId ? (
+          <form method="post" action="/tips/account/delete">
+            <h2>Your data</h2>
+            <p>
+              <a href="/api/tips/export">Export everything (JSON)</a>
+            </p>
+            <label for="delete-confirm">To delete everything, type your user id ({userId})</label>
+            <input id="delete-confirm" name="confirm" autocomplete="off" required />
+            <button type="submit">Delete my data</button>
+          </form>
+        ) : null}
       </div>
     </TipDocument>
   );

@@ -2,15 +2,16 @@
  * Routes of the tips product: the one-tip page `/tips`, the signal entry page `/tips/signals` with its form posts,
  * the manifest and stylesheet, and the JSON API under `/api/tips/...`.
  */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { z } from 'zod';
 import { isAppError, ValidationError } from '../../core/errors.js';
 import { sendPage } from '../../web/jsx/render.js';
-import { reactions, type SignalInput, signalInputSchema } from '../domain/events.js';
+import { consentPurposes, reactions, type SignalInput, signalInputSchema } from '../domain/events.js';
 import { runnerUp } from '../domain/policy.js';
+import { type PolicyName, policyNames, shadowAgreement } from '../domain/shadow.js';
 import type { TipsState, TrackedDecision } from '../domain/state.js';
 import { clockText, isValidTimeZone, localTime, zonedTimeToEpoch } from '../domain/time.js';
 import type { NextResult, TipsService } from '../service.js';
@@ -40,15 +41,20 @@ function receiptOf(state: TipsState, decision: TrackedDecision, timeZone: string
   };
 }
 
-export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
+/** The service of a request's user: one service in single-user mode, the session's user's in account mode. */
+export type TipsServiceFor = (request: FastifyRequest) => TipsService;
+
+export function tipRoutes(source: TipsService | TipsServiceFor, options: { accounts?: FastifyPluginAsyncZod } = {}): FastifyPluginAsyncZod {
+  const forRequest: TipsServiceFor = typeof source === 'function' ? source : () => source;
   return async (app) => {
+    if (options.accounts) await options.accounts(app, {});
     // Scoped to this plugin: HTML forms, and iCalendar bodies for the import API.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     });
     app.addContentTypeParser('text/calendar', { parseAs: 'string' }, (_request, body, done) => done(null, String(body)));
 
-    const view = async (next: NextResult): Promise<TipView> => {
+    const view = async (service: TipsService, next: NextResult): Promise<TipView> => {
       const state = await service.load();
       const timeZone = service.timeZone(state);
       if (next.status === 'quiet')
@@ -61,7 +67,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
       return { status: 'tip', decision: next.decision, receipt: receiptOf(state, next.decision, timeZone) };
     };
 
-    const nowText = async () => {
+    const nowText = async (service: TipsService) => {
       const state = await service.load();
       return clockText(service.now(), service.timeZone(state));
     };
@@ -69,8 +75,9 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
     // ---------- pages ----------
 
     app.get('/tips', { schema: { hide: true, querystring: z.object({ ask: z.string().optional() }) } }, async (request, reply) => {
+      const service = forRequest(request);
       const next = await service.next({ show: true, ask: request.query.ask === '1' });
-      return sendPage(reply, <TipPage view={await view(next)} now={await nowText()} />);
+      return sendPage(reply, <TipPage view={await view(service, next)} now={await nowText(service)} />);
     });
 
     app.post(
@@ -83,6 +90,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
+        const service = forRequest(request);
         const ask = request.body.reaction === 'ask';
         try {
           await service.react(request.params.id, ask ? 'dismiss' : (request.body.reaction as (typeof reactions)[number]));
@@ -92,7 +100,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
         }
         if (request.headers['hx-request'] !== 'true') return reply.redirect(ask ? '/tips?ask=1' : '/tips', 303);
         const next = await service.next({ show: true, ask });
-        return sendFragment(reply, <TipCard view={await view(next)} />);
+        return sendFragment(reply, <TipCard view={await view(service, next)} />);
       },
     );
 
@@ -100,6 +108,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
       '/tips/signals',
       { schema: { hide: true, querystring: z.object({ ok: z.string().max(200).optional(), error: z.string().max(400).optional() }) } },
       async (request, reply) => {
+        const service = forRequest(request);
         const state = await service.load();
         const notice = request.query.error
           ? { kind: 'error' as const, text: request.query.error }
@@ -119,12 +128,17 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
               decisions: state.decisionOrder.length,
             }}
             habits={[...state.habits.values()].map((habit) => ({ habitId: habit.habitId, name: habit.name }))}
+            consents={await service.consents()}
+            noticeVersion={service.noticeVersion}
+            todoist={{ oauth: service.todoistOAuth.clientId !== '', connected: state.integrations.has('todoist') }}
+            userId={service.userId}
           />,
         );
       },
     );
 
     app.post('/tips/signals', { schema: { hide: true, body: z.record(z.string(), z.string()) } }, async (request, reply) => {
+      const service = forRequest(request);
       const state = await service.load();
       try {
         const input = signalFromForm(request.body, service.timeZone(state), service.now());
@@ -136,6 +150,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
     });
 
     app.post('/tips/import/ics', { schema: { hide: true, body: z.object({ ics: z.string().min(1) }) } }, async (request, reply) => {
+      const service = forRequest(request);
       try {
         const result = await service.importIcs(request.body.ics);
         return reply.redirect(`/tips/signals?ok=${encodeURIComponent(`Imported ${result.imported} calendar entries.`)}`, 303);
@@ -148,6 +163,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
       '/tips/import/todoist',
       { schema: { hide: true, body: z.object({ token: z.string().min(1).max(200) }) } },
       async (request, reply) => {
+        const service = forRequest(request);
         try {
           const result = await service.importTodoist(request.body.token);
           return reply.redirect(`/tips/signals?ok=${encodeURIComponent(`Imported ${result.imported} Todoist tasks.`)}`, 303);
@@ -161,6 +177,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
       '/tips/decisions',
       { schema: { hide: true, querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) } },
       async (request, reply) => {
+        const service = forRequest(request);
         const state = await service.load();
         const timeZone = service.timeZone(state);
         const entries = await service.decisionLog({ limit: request.query.limit });
@@ -203,6 +220,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
+        const service = forRequest(request);
         const inputs: SignalInput[] = 'signals' in request.body ? request.body.signals : [request.body];
         for (const input of inputs)
           if (input.kind === 'context' && !isValidTimeZone(input.timezone))
@@ -222,6 +240,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
+        const service = forRequest(request);
         const next = await service.next({ show: request.query.show === 'true', ask: request.query.ask === 'true' });
         if (next.status === 'quiet') return { status: 'quiet', reason: next.reason };
         return { status: 'tip', fresh: next.fresh, decision: publicDecision(next.decision) };
@@ -232,7 +251,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
       '/api/tips/decisions/:id/shown',
       { schema: { tags, summary: 'Mark a decision shown (deferred activation)', params: decisionParams } },
       async (request) => ({
-        decision: publicDecision(await service.markShown(request.params.id)),
+        decision: publicDecision(await forRequest(request).markShown(request.params.id)),
       }),
     );
 
@@ -246,7 +265,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
           body: z.object({ reaction: z.enum(reactions) }),
         },
       },
-      async (request) => ({ decision: publicDecision(await service.react(request.params.id, request.body.reaction)) }),
+      async (request) => ({ decision: publicDecision(await forRequest(request).react(request.params.id, request.body.reaction)) }),
     );
 
     app.get(
@@ -258,7 +277,9 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), before: z.coerce.number().int().optional() }),
         },
       },
-      async (request) => ({ decisions: await service.decisionLog({ limit: request.query.limit, before: request.query.before }) }),
+      async (request) => ({
+        decisions: await forRequest(request).decisionLog({ limit: request.query.limit, before: request.query.before }),
+      }),
     );
 
     app.get(
@@ -271,6 +292,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
+        const service = forRequest(request);
         const { decision, rederived } = await service.verify(request.params.id);
         return {
           decisionId: decision.decisionId,
@@ -292,6 +314,7 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
+        const service = forRequest(request);
         const text = typeof request.body === 'string' ? request.body : request.body.ics;
         return reply.code(201).send(await service.importIcs(text));
       },
@@ -306,7 +329,149 @@ export function tipRoutes(service: TipsService): FastifyPluginAsyncZod {
           body: z.object({ token: z.string().min(1).max(200) }),
         },
       },
-      async (request, reply) => reply.code(201).send(await service.importTodoist(request.body.token)),
+      async (request, reply) => reply.code(201).send(await forRequest(request).importTodoist(request.body.token)),
+    );
+
+    // ---------- trust: shadows and evaluation, consent, Todoist OAuth, export, deletion ----------
+
+    app.get(
+      '/api/tips/shadows',
+      { schema: { tags, summary: 'How often each shadow policy agreed with the served decision' } },
+      async (request) => {
+        const service = forRequest(request);
+        const state = await service.load();
+        return { serving: service.serving(state).name, agreement: shadowAgreement(state.decisions.values()) };
+      },
+    );
+
+    app.get(
+      '/api/tips/evaluate',
+      {
+        schema: {
+          tags,
+          summary: 'IPS, SNIPS, DR and Switch-DR (bootstrap 95 % intervals) of a named policy over the decision log',
+          querystring: z.object({ policy: z.enum(policyNames as [PolicyName, ...PolicyName[]]) }),
+        },
+      },
+      async (request) => forRequest(request).evaluate(request.query.policy),
+    );
+
+    app.get('/api/tips/consents', { schema: { tags, summary: 'Consent per purpose (tasks, calendar, mood, llm)' } }, async (request) => ({
+      consents: await forRequest(request).consents(),
+    }));
+
+    app.post(
+      '/api/tips/consents',
+      {
+        schema: {
+          tags,
+          summary: 'Give or revoke consent for a purpose (recorded with the notice version); takes effect on the next decision',
+          body: z.object({ purpose: z.enum(consentPurposes), granted: z.boolean() }),
+        },
+      },
+      async (request) => {
+        const service = forRequest(request);
+        await service.setConsent(request.body.purpose, request.body.granted);
+        return { consents: await service.consents() };
+      },
+    );
+
+    app.post('/tips/consents', { schema: { hide: true, body: z.record(z.string(), z.string()) } }, async (request, reply) => {
+      const service = forRequest(request);
+      const current = await service.consents();
+      for (const consent of current) {
+        const granted = request.body[`purpose_${consent.purpose}`] === 'on';
+        if (granted !== consent.granted) await service.setConsent(consent.purpose, granted);
+      }
+      return reply.redirect(`/tips/signals?ok=${encodeURIComponent('Saved your consent.')}`, 303);
+    });
+
+    app.post('/tips/connect/todoist/disconnect', hidden, async (request, reply) => {
+      try {
+        await forRequest(request).disconnectTodoist();
+        return reply.redirect(`/tips/signals?ok=${encodeURIComponent('Disconnected Todoist and revoked its token.')}`, 303);
+      } catch (error) {
+        return reply.redirect(`/tips/signals?error=${encodeURIComponent((error as Error).message.slice(0, 300))}`, 303);
+      }
+    });
+
+    app.post(
+      '/tips/account/delete',
+      { schema: { hide: true, body: z.object({ confirm: z.string().max(200) }) } },
+      async (request, reply) => {
+        const service = forRequest(request);
+        if (request.body.confirm.trim() !== service.userId)
+          return reply.redirect(`/tips/signals?error=${encodeURIComponent('Type your user id to confirm the deletion.')}`, 303);
+        const receipt = await service.deleteAccount();
+        const rows = Object.values(receipt.tables).reduce((sum, count) => sum + count, 0);
+        return reply.redirect(`/tips/signals?ok=${encodeURIComponent(`Deleted ${rows} rows of ${receipt.userId}.`)}`, 303);
+      },
+    );
+
+    app.get('/tips/connect/todoist', hidden, async (request, reply) =>
+      reply.redirect((await forRequest(request).authorizeTodoist()).url, 303),
+    );
+
+    app.get(
+      '/tips/connect/todoist/callback',
+      {
+        schema: {
+          hide: true,
+          querystring: z.object({
+            code: z.string().max(500).optional(),
+            state: z.string().max(200),
+            error: z.string().max(200).optional(),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const service = forRequest(request);
+        try {
+          if (request.query.error || !request.query.code)
+            throw new ValidationError(`Todoist did not authorize: ${request.query.error ?? 'no code'}`);
+          await service.completeTodoist(request.query.code, request.query.state);
+          return reply.redirect(`/tips/signals?ok=${encodeURIComponent('Connected Todoist.')}`, 303);
+        } catch (error) {
+          return reply.redirect(`/tips/signals?error=${encodeURIComponent((error as Error).message.slice(0, 300))}`, 303);
+        }
+      },
+    );
+
+    app.post(
+      '/api/tips/integrations/todoist/import',
+      { schema: { tags, summary: 'Import active Todoist tasks with the connected (vaulted) OAuth token' } },
+      async (request, reply) => reply.code(201).send(await forRequest(request).importTodoistConnected()),
+    );
+
+    app.post(
+      '/api/tips/integrations/todoist/disconnect',
+      { schema: { tags, summary: 'Revoke the Todoist token at Todoist and forget it' } },
+      async (request) => forRequest(request).disconnectTodoist(),
+    );
+
+    app.get(
+      '/api/tips/export',
+      { schema: { tags, summary: 'Everything about the user as JSON (never a token)' } },
+      async (request, reply) =>
+        reply
+          .header('content-disposition', `attachment; filename="tips-export-${forRequest(request).userId}.json"`)
+          .send(await forRequest(request).exportData()),
+    );
+
+    app.post(
+      '/api/tips/account/delete',
+      {
+        schema: {
+          tags,
+          summary: "Revoke the user's tokens and remove every row of the user; `confirm` must be the user id. Returns a receipt",
+          body: z.object({ confirm: z.string() }),
+        },
+      },
+      async (request) => {
+        const service = forRequest(request);
+        if (request.body.confirm !== service.userId) throw new ValidationError('confirm must be the user id');
+        return service.deleteAccount();
+      },
     );
   };
 }

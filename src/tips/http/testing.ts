@@ -7,6 +7,7 @@ import type { LlmGateway } from '../../llm/index.js';
 import { MemoryEventBus } from '../../messaging/memory/memory-event-bus.js';
 import { EventStore, runMigrations, type StoreDatabase, storeMigrations } from '../../store/index.js';
 import { createApp } from '../../web/app.js';
+import { createOidcAccounts } from '../accounts/oidc.js';
 import { decisionLogProjection, tipsMigrations } from '../projection.js';
 import { TipsService } from '../service.js';
 import { tipRoutes } from './routes.js';
@@ -37,18 +38,35 @@ export async function createTipsHarness(
       ...options.overrides,
     },
   });
-  const service = new TipsService({
-    config: config.tips,
-    store,
-    database,
-    clock,
-    llm: options.llm,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  const serviceOf = (userId?: string) =>
+    new TipsService({
+      config: config.tips,
+      store,
+      database,
+      clock,
+      llm: options.llm,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(userId === undefined ? {} : { userId }),
+    });
+  const service = serviceOf();
+  const perUser = new Map<string, TipsService>();
+  let routes = tipRoutes(service);
+  if (config.tips.accounts === 'oidc') {
+    const accounts = createOidcAccounts(config.tips, clock);
+    routes = tipRoutes(
+      (request) => {
+        const userId = accounts.userOf(request);
+        const known = perUser.get(userId) ?? serviceOf(userId);
+        perUser.set(userId, known);
+        return known;
+      },
+      { accounts: accounts.plugin },
+    );
+  }
   const bus = new MemoryEventBus();
   const app = await createApp(
     { config, logger: silentLogger, version: 'test', store, bus, storeKind: database.dialect, busKind: 'memory' },
-    { routes: [tipRoutes(service)], productsWithPages: ['tips'] },
+    { routes: [routes], productsWithPages: ['tips'] },
   );
   return {
     app,

@@ -119,6 +119,13 @@ for (const dialect of dialects) {
         '/api/tips/decisions/{id}/verify',
         '/api/tips/import/ics',
         '/api/tips/import/todoist',
+        '/api/tips/shadows',
+        '/api/tips/evaluate',
+        '/api/tips/consents',
+        '/api/tips/integrations/todoist/import',
+        '/api/tips/integrations/todoist/disconnect',
+        '/api/tips/export',
+        '/api/tips/account/delete',
       ]);
     });
 

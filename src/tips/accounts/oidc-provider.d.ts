@@ -1,0 +1,2 @@
+// oidc-provider (a devDependency, used only by the loopback login test) ships no types.
+declare module 'oidc-provider';
