@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -55,6 +55,17 @@ describe('koivulahti command', () => {
     output.length = 0;
     expect(await main(['migrate'], environment())).toBe(0);
     expect(output).toEqual(['Database is up to date.']);
+  });
+
+  it('backs up the SQLite database on demand', async () => {
+    expect(await main(['migrate'], environment())).toBe(0);
+    output.length = 0;
+    const backupEnvironment = { ...environment(), KOIVULAHTI_CONFIG: join(directory, 'config.toml') };
+    writeFileSync(backupEnvironment.KOIVULAHTI_CONFIG, `[chat]\nbackup_dir = "${join(directory, 'backups')}"\n`);
+    expect(await main(['backup'], backupEnvironment)).toBe(0);
+    const written = output.join('\n').replace('Backup written to ', '');
+    expect(written.startsWith(join(directory, 'backups'))).toBe(true);
+    expect(existsSync(written)).toBe(true);
   });
 
   it('reports an unreachable PostgreSQL clearly', async () => {

@@ -16,8 +16,16 @@ Usage: koivulahti <command> [options]
 Commands:
   start      migrate the database, then serve the web app and run every role in this process
   migrate    apply pending database migrations and exit
+  backup     copy the SQLite database now with SQLite's online backup (kept in chat.backup_dir, newest chat.backups_keep)
   sim        run the village headless: sim --seed N --days D [--catalog DIR] [--out FILE.jsonl] [--memory]
   replay     re-run a recorded village run and compare: replay --run ID [--from SIM_TS] [--catalog DIR]
+  tips evaluate --policy NAME [--user ID]   IPS, SNIPS, DR and Switch-DR with 95 % intervals vs the serving policy
+  tips promote --policy NAME [--override --reason TEXT] [--user ID]
+                                 promote only when the lower bound beats the incumbent; an override is recorded
+  tips rotate-keys               re-encrypt every stored provider token with [tips] token_active_key
+  tips keygen [--kid ID]         print a new token key (kid:base64) for [tips] token_keys
+  tips export [--user ID] [--out FILE]   everything about the user as JSON
+  tips delete --user ID          revoke the user's tokens and remove every row of the user (prints a receipt)
 
 Options:
   --host HOST       address to bind (default 127.0.0.1; env HOST)
@@ -30,6 +38,11 @@ Options:
   --memory          sim: keep the run in an in-memory database instead of the configured store (no replay later)
   --run ID          replay: the run id printed by sim
   --from SIM_TS     replay: start from the newest daily snapshot at or before this sim time (e.g. 2026-05-07T00:00)
+  --policy NAME     tips evaluate, promote: linucb-v1, linucb-greedy, linucb-wide or uniform
+  --user ID         tips: the user (default [tips] user_id)
+  --override        tips promote: promote even when the gate says no (needs --reason; recorded as an event)
+  --reason TEXT     tips promote --override: why
+  --kid ID          tips keygen: the new key's id
   -h, --help        show this help
   -v, --version     print the version
 
@@ -54,6 +67,11 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
+  },
+  async backup(options) {
+    const [{ backupDatabase }, { systemClock }] = await Promise.all([import('./chat/index.js'), import('./core/clock.js')]);
+    const path = await backupDatabase(loadConfig(options.environment, options.overrides), systemClock);
+    console.log(`Backup written to ${path}`);
   },
   async migrate(options) {
     const { migrate } = await import('./runtime.js');
@@ -89,6 +107,16 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
     } finally {
       await database.destroy();
     }
+  },
+  async tips(options) {
+    const { runTipsCommand } = await import('./tips/cli.js');
+    await runTipsCommand({
+      subcommand: stringOption(options.values.subcommand),
+      values: options.values,
+      config: loadConfig(options.environment, options.overrides),
+      openDatabase: () => openVillageDatabase(options, false),
+      print: (line) => console.log(line),
+    });
   },
   async replay(options) {
     const { formatReplayReport, replay, settingsFromConfig } = await import('./village/index.js');
@@ -189,7 +217,7 @@ export async function main(argv: string[], environment: Record<string, string | 
 }
 
 function parseCommandLine(argv: string[]) {
-  return parseArgs({
+  const parsed = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
@@ -204,10 +232,21 @@ function parseCommandLine(argv: string[]) {
       memory: { type: 'boolean' },
       run: { type: 'string' },
       from: { type: 'string' },
+      policy: { type: 'string' },
+      user: { type: 'string' },
+      override: { type: 'boolean' },
+      reason: { type: 'string' },
+      kid: { type: 'string' },
+      /** Set from the second positional of commands with subcommands (`tips evaluate`), never given as a flag. */
+      subcommand: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
   });
+  if (parsed.values.subcommand !== undefined) throw new TypeError("Unknown option '--subcommand'");
+  const [command, subcommand, ...rest] = parsed.positionals;
+  if (command === 'tips' && subcommand !== undefined) return { values: { ...parsed.values, subcommand }, positionals: [command, ...rest] };
+  return parsed;
 }
 
 function isEntryPoint(): boolean {
