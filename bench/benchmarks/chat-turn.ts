@@ -8,7 +8,7 @@
  * At 10, 1,000 and 10,000 turns of history (each chat its own bot, so retrieval searches only its own memories).
  * Page load: `GET /chats/:id` of the 10,000-turn chat against the same page of the 10-turn chat.
  *
- * History is seeded as src/chat/http/testing/measure-latency.ts seeds it (events appended to the chat's stream, the
+ * History is seeded directly (events appended to the chat's stream, the
  * inline projection building the read model), in batches: every exchange is your turn, the reply and one memory.
  */
 import { type ChatEvent, chatModule, chatService, chatStreamId } from '../../src/chat/index.js';
@@ -264,7 +264,7 @@ export const chatTurnBenchmark: Benchmark = {
         rows,
         notes: [
           `Overhead p50 (pipeline minus the backend's own, per turn): ${figures.map((figure) => `${figure.history} turns ${round(figure.overhead.p50)} ms`).join(', ')}; of it, the POST itself is answered after ${figures.map((figure) => `${round(figure.post.p50)} ms`).join(' / ')} p50 (prompt assembly, retrieval, the append; the model request starts as it is answered).`,
-          'The tab (SSE reader) and the poster run in the benchmark process with the server; the backend in its own process. The post-turn passes are not running (no worker), as in measure-latency.ts.',
+          'The tab (SSE reader) and the poster run in the benchmark process with the server; the backend in its own process. The post-turn passes are not running (no worker).',
           `Page load is the HTML of GET /chats/:id (the page renders the newest 200 messages and counts the older ones); empty handler p50 ${round(summarize(empty).p50)} ms.`,
         ],
       };

@@ -6,7 +6,7 @@
  * append) instead of returning the open one. Reference: an empty handler on the same app at the same rate,
  * interleaved with the tips requests.
  *
- * Bandit update cost (folds in src/tips/bandit-cost.ts): one Sherman-Morrison update of the product's model, and a
+ * Bandit update cost: one Sherman-Morrison update of the product's model, and a
  * rebuild from 1,000 logged rewards (what a cold process does), timed on the model `TipsService.currentModel` gives
  * (a scratch service on its own in-memory database), compared with a fresh decision's p50 from the load above.
  */
@@ -169,7 +169,7 @@ async function measureBandit(updates: number, rebuilds: number) {
       seed = (Math.imul(seed, 1_664_525) + 1_013_904_223) >>> 0;
       return seed / 2 ** 32;
     };
-    // Sparse vectors as the features are (one-hot arm x context): ~30 % non-zero, as bandit-cost.ts used.
+    // Sparse vectors as the features are (one-hot arm x context): ~30 % non-zero.
     const samples = Array.from({ length: 256 }, () => Array.from({ length: dimension }, () => (random() < 0.3 ? random() : 0)));
     const at = (index: number) => samples[index % samples.length] as number[];
     for (let index = 0; index < 200; index++) model.update(at(index), random());
@@ -269,7 +269,7 @@ export const tipsBenchmark: Benchmark = {
         `The client runs in the benchmark's process on the same 2 cores: latency is request written -> body read, so it includes the client's share; ${load.tips.count} tips requests in ${round(load.seconds)} s (sends were at most ${round(load.lateP99Ms)} ms late, p99).`,
         `While the load ran, this process paused for GC ${load.pauses.gcCount} times (longest ${load.pauses.gcMaxMs} ms) and its event loop was up to ${load.pauses.loopDelayMaxMs} ms late (p99 ${load.pauses.loopDelayP99Ms} ms): a tail the empty handler shares is the process or the machine, not the route.`,
         `${load.fresh.count} of the requests made a fresh decision (after a reaction); the rest returned the open tip (p50 ${round(load.open.p50)} ms).`,
-        'The bandit is timed on the model TipsService.currentModel returns (the product class, d = 176), on a scratch service; src/tips/bandit-cost.ts has the same figures for d = 64 and 400.',
+        'The bandit is timed on the model TipsService.currentModel returns (the product class, d = 176), on a scratch service.',
       ],
     };
   },
