@@ -112,6 +112,7 @@ export const configSchema = z.strictObject({
       seed: z.coerce.number().int().min(0).max(2_147_483_647).default(1),
       tick_ms: z.coerce.number().int().min(1).max(3_600_000).default(1_000),
       speed: z.coerce.number().min(0.1).max(1_000).default(1),
+      night_speedup: z.coerce.number().min(1).max(1_000).default(20),
       render_workers: z.coerce.number().int().min(1).max(64).default(2),
       feed_max_chars: z.coerce.number().int().min(20).max(10_000).default(500),
       chat_max_chars: z.coerce.number().int().min(20).max(10_000).default(400),

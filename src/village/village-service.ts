@@ -16,7 +16,7 @@ import { buildCatalogIndex, type CatalogIndex } from './domain/context.js';
 import { evolve } from './domain/engine.js';
 import type { Happening, VillageEvent } from './domain/events.js';
 import { boundaryProblems, type ChannelLimits, generatedPostSchema } from './domain/posts.js';
-import { parseInstant } from './domain/sim-time.js';
+import { parseInstant, tickInstant, toLocalTime } from './domain/sim-time.js';
 import { createInitialState, type VillageState } from './domain/state.js';
 import { defaultVillageSettings, type VillageSettings } from './domain/village-settings.js';
 import {
@@ -221,7 +221,9 @@ export class VillageService {
         if (!control && village.autostart) control = await this.start(village.seed);
         const now = clock.now();
         if (control?.running) {
-          const interval = village.tick_ms / control.speed;
+          // Nights (settings nightFrom..nightTo) pass `night_speedup` times faster: the village sleeps and nothing is
+          // written, so a fresh install reaches the first morning within seconds instead of half a minute.
+          const interval = village.tick_ms / control.speed / (this.isNight() ? village.night_speedup : 1);
           carry += (now - last) / interval;
           if (carry > maxTicksPerStep) carry = maxTicksPerStep;
           const ticks = Math.floor(carry);
@@ -239,6 +241,15 @@ export class VillageService {
       }
       await sleep(pause, undefined, { signal }).catch(() => undefined);
     }
+  }
+
+  /** True when the active run's next tick falls in the village's night hours. */
+  private isNight(): boolean {
+    const run = this.active;
+    if (!run) return false;
+    const { hour } = toLocalTime(tickInstant(run.index.clock, run.state.tick + 1));
+    const { nightFrom, nightTo } = this.settings;
+    return nightFrom > nightTo ? hour >= nightFrom || hour < nightTo : hour >= nightFrom && hour < nightTo;
   }
 
   // ---------- render workers ----------
