@@ -2,11 +2,12 @@
  * The Chat product (issue 6, seeds/002 T1-T24 and the first run of T35): authoring, kickoff, turns streamed to every
  * tab, bot-owned memory, post-turn passes and the drawer. Other products use it only through this file.
  */
+import { getCharacterCard, getVillagerMemories, listVillagers } from '../village/index.js';
 import type { ProductModule, ProductServices } from '../web/product-module.js';
 import { chatRoutes } from './http/routes.js';
 import { chatMigrations } from './projections/migrations.js';
 import { runNightlyBackups } from './services/backup.js';
-import { ChatService } from './services/chat-service.js';
+import { ChatService, type VillagerSource } from './services/chat-service.js';
 
 export type { ChatEvent, ChatEventType } from './domain/events.js';
 export { chatEventTypes, chatStreamId } from './domain/events.js';
@@ -30,10 +31,28 @@ export function chatService(runtime: ProductServices): ChatService {
       settings: runtime.config.chat,
       messagingKind: runtime.messaging.kind,
       snapshots: runtime.snapshots,
+      villagers: villagerSource(runtime),
     });
     services.set(runtime.store, service);
   }
   return service;
+}
+
+/** The village's NPCs through the village's public interface (its index.ts); the village service is made on first use. */
+function villagerSource(runtime: ProductServices): VillagerSource {
+  return {
+    list: () => listVillagers(runtime),
+    card: (npcId) => getCharacterCard(runtime, npcId),
+    async memories(npcId, limit) {
+      const { memories } = await getVillagerMemories(runtime, npcId, { limit });
+      return memories.map((memory) => ({
+        event_id: memory.eventId,
+        text: memory.text,
+        importance: memory.importance,
+        sim_time: memory.simTime,
+      }));
+    },
+  };
 }
 
 export const chatModule: ProductModule = {

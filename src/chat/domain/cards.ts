@@ -116,3 +116,15 @@ export function cardFromBot(bot: CardBot): Card {
 export function asV2(card: Card): Card {
   return { spec: 'chara_card_v2', spec_version: '2.0', data: card.data };
 }
+
+/**
+ * Where a card came from, when it says so: a village NPC's card carries `extensions.koivulahti.origin`
+ * (`village:<npc id>`). Returns the NPC id of a villager card, otherwise undefined.
+ */
+export function villagerNpcId(card: unknown): string | undefined {
+  const data = (card as { data?: { extensions?: { koivulahti?: { origin?: unknown } } } } | null | undefined)?.data;
+  const origin = data?.extensions?.koivulahti?.origin;
+  if (typeof origin !== 'string' || !origin.startsWith('village:')) return undefined;
+  const npcId = origin.slice('village:'.length);
+  return /^[a-z][a-z0-9_]*$/.test(npcId) ? npcId : undefined;
+}

@@ -181,6 +181,8 @@ export interface RetrievedMemory {
   score: number;
   parts: { text: number; recency: number; significance: number };
   why: string;
+  /** `village`: one of a villager bot's village memories, fetched at retrieval time (not a chat memory row). */
+  source?: 'village';
 }
 
 export interface AssistantTurnStarted {

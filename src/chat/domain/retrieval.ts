@@ -13,6 +13,8 @@ export interface MemoryCandidate {
   text: number;
   /** How many memories of this owner are newer (0 = the newest). */
   age: number;
+  /** Set for a villager's village memory: where it came from, said first in `why`. */
+  village?: { label: string; matched: string[] };
 }
 
 export const rankWeights = { text: 1, recency: 0.35, significance: 0.15 } as const;
@@ -25,14 +27,25 @@ export function rankMemories(candidates: readonly MemoryCandidate[], k: number):
       significance: round((candidate.significance / 3) * rankWeights.significance),
     };
     const score = round(parts.text + parts.recency + parts.significance);
+    const matched = candidate.village ? ` ${candidate.village.matched.join(', ')}` : '';
     const why = candidate.pinned
       ? 'pinned: always included'
       : [
-          parts.text > 0 ? `matched the turn's words (${parts.text})` : 'no word match',
+          ...(candidate.village ? [candidate.village.label] : []),
+          parts.text > 0 ? `matched the turn's words${matched} (${parts.text})` : 'no word match',
           `recency +${parts.recency}`,
           `significance ${candidate.significance} +${parts.significance}`,
         ].join('; ');
-    return { memory_id: candidate.memory_id, pov_summary: candidate.pov_summary, pinned: candidate.pinned, score, parts, why };
+    const memory: RetrievedMemory = {
+      memory_id: candidate.memory_id,
+      pov_summary: candidate.pov_summary,
+      pinned: candidate.pinned,
+      score,
+      parts,
+      why,
+    };
+    if (candidate.village) memory.source = 'village';
+    return memory;
   });
   const pinned = scored.filter((memory) => memory.pinned);
   const rest = scored
@@ -40,6 +53,44 @@ export function rankMemories(candidates: readonly MemoryCandidate[], k: number):
     .sort((a, b) => b.score - a.score || a.memory_id.localeCompare(b.memory_id))
     .slice(0, k);
   return [...pinned, ...rest];
+}
+
+/** A villager's village memory as the chat ranks it (`importance` 0..1 of the village engine). */
+export interface VillageMemoryInput {
+  event_id: string;
+  text: string;
+  importance: number;
+  sim_time: string;
+}
+
+const villageGlue = new Set(['about', 'felt', 'with']);
+
+/** The full-text floor the store's search uses for a match; village memories are scored on the same shape. */
+export const villageMatchFloor = 0.3;
+
+/**
+ * Village memories (newest first) as ranking candidates. The store's full-text engine does not see them, so the text
+ * score here is computed from the turn's search terms found as words of the memory: 0 without a match, otherwise
+ * `floor + (1 - floor) * n / (n + 1)` for n distinct matched terms (the shape of the SQLite bm25 normalisation).
+ * The words every village memory's text is made of (`about`, `felt`, the date) do not count as a match.
+ * Significance is the importance on the chat's 0-3 scale; age is the position among the villager's memories.
+ */
+export function villageCandidates(npcId: string, memories: readonly VillageMemoryInput[], terms: readonly string[]): MemoryCandidate[] {
+  return memories.map((memory, age) => {
+    const words = new Set(memory.text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+    const matched = terms.filter((term) => words.has(term) && !villageGlue.has(term) && !/^\p{N}+$/u.test(term));
+    const text = matched.length === 0 ? 0 : villageMatchFloor + (1 - villageMatchFloor) * (matched.length / (matched.length + 1));
+    const importance = Math.min(1, Math.max(0, memory.importance));
+    return {
+      memory_id: `village:${npcId}:${memory.event_id}`,
+      pov_summary: memory.text,
+      pinned: false,
+      significance: Math.round(importance * 3),
+      text,
+      age,
+      village: { label: `village memory (${memory.sim_time.slice(0, 16).replace('T', ' ')}, importance ${round(importance)})`, matched },
+    };
+  });
 }
 
 function round(value: number): number {

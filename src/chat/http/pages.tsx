@@ -86,7 +86,36 @@ export function SettingsPage({ you, offline, firstRun }: { you: YouRow | undefin
   );
 }
 
-export function BotsPage({ bots, offline }: { bots: BotRow[]; offline: boolean }) {
+export interface VillagerOption {
+  id: string;
+  name: string;
+  age: number;
+  occupation: string;
+}
+
+/** Pick a village NPC to open as a character (its catalog persona; its village memories come back in the chat). */
+export function VillagerPicker({ villagers }: { villagers: VillagerOption[] }) {
+  if (villagers.length === 0) return null;
+  return (
+    <form method="post" action="/bots/villager" class="chat-form villager-picker">
+      <label>
+        Chat with a villager <span class="hint">a Koivulahti NPC; they remember what happened in the village</span>
+        <select name="npc_id" id="villager" required>
+          {villagers.map((villager) => (
+            <option key={villager.id} value={villager.id}>
+              {villager.name} — {villager.occupation}, {villager.age}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" class="secondary">
+        Open as a character
+      </button>
+    </form>
+  );
+}
+
+export function BotsPage({ bots, villagers, offline }: { bots: BotRow[]; villagers: VillagerOption[]; offline: boolean }) {
   return (
     <Shell title="Bots" tab="bots" offline={offline}>
       <h1>Bots</h1>
@@ -126,12 +155,23 @@ export function BotsPage({ bots, offline }: { bots: BotRow[]; offline: boolean }
         </label>
         <span id="card-import-status" class="muted small" role="status" />
       </p>
+      <VillagerPicker villagers={villagers} />
       <script src="/chat/static/chat.js" defer />
     </Shell>
   );
 }
 
-export function NewBotPage({ offline, firstRun, error }: { offline: boolean; firstRun: boolean; error?: string }) {
+export function NewBotPage({
+  offline,
+  firstRun,
+  error,
+  villagers = [],
+}: {
+  offline: boolean;
+  firstRun: boolean;
+  error?: string;
+  villagers?: VillagerOption[];
+}) {
   const notice = error ?? (firstRun ? 'Now author your first character.' : undefined);
   return (
     <Shell title="New bot" tab="new" offline={offline} {...(notice ? { notice } : {})}>
@@ -167,6 +207,7 @@ export function NewBotPage({ offline, firstRun, error }: { offline: boolean; fir
         </label>
         <button type="submit">Save and read the kickoff</button>
       </form>
+      <VillagerPicker villagers={villagers} />
     </Shell>
   );
 }

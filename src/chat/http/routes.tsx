@@ -165,13 +165,21 @@ export function chatRoutes(service: ChatService): FastifyPluginAsyncZod {
 
     app.get('/bots', { schema: html }, async (request, reply) => {
       if (await firstRun(request, reply)) return reply;
-      return sendPage(reply, <BotsPage bots={await service.read.bots()} offline={service.offline()} />);
+      return sendPage(reply, <BotsPage bots={await service.read.bots()} villagers={service.villagers()} offline={service.offline()} />);
     });
 
     app.get('/bots/new', { schema: html }, async (request, reply) => {
       if (await firstRun(request, reply)) return reply;
       const first = (await service.read.bots()).length === 0;
-      return sendPage(reply, <NewBotPage offline={service.offline()} firstRun={first} />);
+      return sendPage(reply, <NewBotPage offline={service.offline()} firstRun={first} villagers={service.villagers()} />);
+    });
+
+    /** "Chat with a villager": the NPC's card goes through the card import; then the kickoff as for any bot. */
+    app.post('/bots/villager', { schema: html }, async (request, reply) => {
+      const npcId = text(request.body as Form, 'npc_id', 100);
+      if (!npcId) throw new ValidationError('choose a villager');
+      const { botId } = await service.importVillager(npcId);
+      return reply.redirect(`/bots/${botId}/kickoff`, 303);
     });
 
     app.post('/bots/new', { schema: html }, async (request, reply) => {
@@ -425,6 +433,34 @@ export function chatRoutes(service: ChatService): FastifyPluginAsyncZod {
       async (request, reply) => {
         if (request.body === undefined || request.body === null) throw new ValidationError('character card: the request has no body');
         const { botId, name } = await service.importCard(request.body);
+        return reply.code(201).send({ bot_id: botId, name });
+      },
+    );
+
+    app.get(
+      '/api/villagers',
+      {
+        schema: {
+          tags,
+          summary: 'Village NPCs that can be opened as chat characters',
+          response: { 200: z.array(z.object({ id: z.string(), name: z.string(), age: z.number(), occupation: z.string() })) },
+        },
+      },
+      async () => service.villagers(),
+    );
+
+    app.post(
+      '/api/bots/villager',
+      {
+        schema: {
+          tags,
+          summary: 'Open a village NPC as a character: its Character Card (origin village:<npc id>) imported as a new bot',
+          body: z.object({ npc_id: z.string().min(1).max(100) }),
+          response: { 201: z.object({ bot_id: z.string(), name: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const { botId, name } = await service.importVillager(request.body.npc_id);
         return reply.code(201).send({ bot_id: botId, name });
       },
     );

@@ -14,7 +14,7 @@ import type { EventBus, JobQueue } from '../../messaging/ports.js';
 import type { StoreDatabase } from '../../store/database.js';
 import { type EventStore, type RecordedEvent, VersionConflictError } from '../../store/event-store.js';
 import type { SnapshotStore } from '../../store/snapshots.js';
-import { botFromCard, type Card, CardError, cardFromBot, parseCard } from '../domain/cards.js';
+import { botFromCard, type Card, CardError, cardFromBot, parseCard, villagerNpcId } from '../domain/cards.js';
 import {
   type BotAuthored,
   botStreamId,
@@ -43,7 +43,7 @@ import {
   timePassageSchema,
 } from '../domain/passes.js';
 import { assemblePrompt, type CountTokens, fitText, type PromptMessage } from '../domain/prompt.js';
-import { rankMemories, searchTerms } from '../domain/retrieval.js';
+import { type MemoryCandidate, rankMemories, searchTerms, type VillageMemoryInput, villageCandidates } from '../domain/retrieval.js';
 import { addMinutes, ChatRuleError, type ChatState, decide, type KickoffConfirmed } from '../domain/state.js';
 import {
   effectiveEvents,
@@ -76,7 +76,21 @@ export interface ChatServiceDeps {
   messagingKind: 'memory' | 'nats';
   /** Where pre-rewind snapshots go; without it a rewind records `snapshot: null`. */
   snapshots?: SnapshotStore;
+  /** The village's NPCs as characters (wired by index.ts through the village's index.ts); absent: no villagers. */
+  villagers?: VillagerSource;
 }
+
+/** What the chat needs of the village: its NPCs, an NPC's Character Card, and an NPC's village memories as text. */
+export interface VillagerSource {
+  list(): Array<{ id: string; name: string; age: number; occupation: string }>;
+  /** A Character Card V3 object; throws NotFoundError for an unknown NPC. */
+  card(npcId: string): unknown;
+  /** The NPC's memories in the village's current run, newest first. */
+  memories(npcId: string, limit: number): Promise<VillageMemoryInput[]>;
+}
+
+/** How many of a villager's newest village memories are searched per turn. */
+export const villageMemoryLimit = 64;
 
 export interface RewindPreview {
   chatId: string;
@@ -339,14 +353,36 @@ export class ChatService {
     return { segments, messages, ledger, retrieved, context };
   }
 
-  /** Top-k memories of the bot it witnessed, by text match, recency and significance, pinned ones always in. */
+  /**
+   * Top-k memories of the bot it witnessed, by text match, recency and significance, pinned ones always in. A bot made
+   * from a villager also searches that NPC's village memories, fetched now through the village (`source: 'village'`).
+   */
   async retrieve(botId: string, text: string): Promise<RetrievedMemory[]> {
-    const [matches, pinned] = await Promise.all([
-      this.read.searchMemories(botId, 'host', searchTerms(text)),
+    const terms = searchTerms(text);
+    const [matches, pinned, village] = await Promise.all([
+      this.read.searchMemories(botId, 'host', terms),
       this.read.pinnedCandidates(botId, 'host'),
+      this.villageMemories(botId, terms),
     ]);
     const pinnedIds = new Set(pinned.map((memory) => memory.memory_id));
-    return rankMemories([...pinned, ...matches.filter((memory) => !pinnedIds.has(memory.memory_id))], this.settings.retrieval_k);
+    return rankMemories(
+      [...pinned, ...matches.filter((memory) => !pinnedIds.has(memory.memory_id)), ...village],
+      this.settings.retrieval_k,
+    );
+  }
+
+  /** A villager bot's village memories as candidates; the chat goes on without them when the village cannot answer. */
+  private async villageMemories(botId: string, terms: readonly string[]): Promise<MemoryCandidate[]> {
+    const villagers = this.deps.villagers;
+    if (!villagers || terms.length === 0) return [];
+    const npcId = villagerNpcId((await this.read.bot(botId))?.card);
+    if (!npcId) return [];
+    try {
+      return villageCandidates(npcId, await villagers.memories(npcId, villageMemoryLimit), terms);
+    } catch (error) {
+      this.deps.logger.warn({ botId, npcId, error: (error as Error).message }, 'chat: village memories unavailable');
+      return [];
+    }
   }
 
   private startGeneration(chatId: string, turnId: string, messages: PromptMessage[], context: Record<string, unknown>): void {
@@ -877,6 +913,20 @@ export class ChatService {
     const bot = botFromCard(card);
     const botId = await this.authorBot(bot);
     return { botId, name: bot.name };
+  }
+
+  /** The village's NPCs that can be opened as characters (empty without a village). */
+  villagers(): Array<{ id: string; name: string; age: number; occupation: string }> {
+    return this.deps.villagers?.list() ?? [];
+  }
+
+  /**
+   * Opens a village NPC as a character: its Character Card (persona from the catalog, origin `village:<npc id>` in
+   * `extensions.koivulahti`) goes through the card import; the NPC's village memories are searched on every turn.
+   */
+  async importVillager(npcId: string): Promise<{ botId: string; name: string }> {
+    if (!this.deps.villagers) throw new NotFoundError('no village is running in this process');
+    return this.importCard(this.deps.villagers.card(npcId));
   }
 
   /** The bot as a V3 card (its fields over the card it was imported from). */

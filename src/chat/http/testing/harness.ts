@@ -8,7 +8,15 @@ import { parseConfig } from '../../../core/config.js';
 import { silentLogger } from '../../../core/logger.js';
 import { createLlmGateway, llmMigrations } from '../../../llm/index.js';
 import { createMessaging, messagingMigrations } from '../../../messaging/index.js';
-import { EventStore, openDatabase, runMigrations, SnapshotStore, type StoreDatabase, storeMigrations } from '../../../store/index.js';
+import {
+  EventStore,
+  openDatabase,
+  runMigrations,
+  SnapshotStore,
+  type StoreDatabase,
+  type StoreMigration,
+  storeMigrations,
+} from '../../../store/index.js';
 import { createApp } from '../../../web/app.js';
 import type { ProductServices } from '../../../web/product-module.js';
 import { chatModule, chatService } from '../../index.js';
@@ -26,12 +34,21 @@ export interface ChatHarness {
 
 /**
  * `configText` is config.toml text, e.g. an `[llm]` section pointing at the loopback OpenAI test server; `open` gives
- * another database (a `resolveTestDialects()` dialect) instead of in-memory SQLite.
+ * another database (a `resolveTestDialects()` dialect) instead of in-memory SQLite; `extraMigrations` (say, the
+ * village's, for villager chats) are applied with the others in name order.
  */
-export async function startChatHarness(configText = '', open?: () => Promise<StoreDatabase>): Promise<ChatHarness> {
+export async function startChatHarness(
+  configText = '',
+  open?: () => Promise<StoreDatabase>,
+  extraMigrations: readonly StoreMigration[] = [],
+): Promise<ChatHarness> {
   const config = parseConfig({ fileText: configText });
   const database = open ? await open() : await openDatabase({ sqlitePath: ':memory:' });
-  await runMigrations(database, [...storeMigrations, ...messagingMigrations, ...llmMigrations, ...chatModule.migrations]);
+  const migrations = [...storeMigrations, ...messagingMigrations, ...llmMigrations, ...extraMigrations, ...chatModule.migrations];
+  await runMigrations(
+    database,
+    migrations.sort((left, right) => left.name.localeCompare(right.name)),
+  );
   const store = new EventStore(database);
   const messaging = await createMessaging({ database, logger: silentLogger, queue: { backoffBaseMs: 10, backoffMaxMs: 50 } });
   const llm = createLlmGateway({ config, database, logger: silentLogger, clock: systemClock });
