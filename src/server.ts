@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './core/config.js';
 import type { Logger } from './core/logger.js';
 import { version } from './core/version.js';
+import { OutboxRelay } from './messaging/index.js';
 import { products } from './products.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createApp } from './web/app.js';
@@ -40,6 +41,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         product.start(services, background.signal).catch((error: unknown) => {
           logger.error({ product: product.name, error: (error as Error).message }, 'background work stopped with an error');
         }),
+      );
+    }
+    if (config.nats.url) {
+      // Distributed mode: mirror the log to JetStream (`<prefix>.events.<category>`) so outside consumers can tail it.
+      const relay = new OutboxRelay({ store: runtime.store, nats: config.nats.url, prefix: config.nats.prefix, logger });
+      running.push(
+        relay
+          .run(background.signal)
+          .catch((error: unknown) => logger.error({ error: (error as Error).message }, 'outbox relay stopped with an error'))
+          .finally(() => relay.close()),
       );
     }
   } catch (error) {

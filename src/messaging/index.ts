@@ -24,6 +24,7 @@ export { connectNats, MessagingUnavailableError } from './nats/nats-connection.j
 export { NatsEventBus } from './nats/nats-event-bus.js';
 export { NatsJobQueue } from './nats/nats-job-queue.js';
 export { NatsKvStore } from './nats/nats-kv-store.js';
+export { type OutboxMessage, OutboxRelay, type OutboxRelayOptions, outboxStreamName, outboxSubject } from './nats/outbox-relay.js';
 export type * from './ports.js';
 export { defaultJobQueueSettings, type JobQueueSettings, retryDelay } from './queue-settings.js';
 export { SqlJobQueue } from './sql/sql-job-queue.js';
