@@ -42,6 +42,10 @@ export async function createApp(context: WebContext, options: CreateAppOptions =
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);
+  // HTML forms post urlencoded bodies; every product's pages read them as a flat record (the last value of a key wins).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
   app.addHook('onRequest', createHostGuard({ host: context.config.server.host, allowedHosts: context.config.server.allowed_hosts }));
   await registerOpenApi(app, { version: context.version });
 

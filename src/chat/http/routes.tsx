@@ -31,12 +31,6 @@ const css = readFileSync(new URL('./chat.css', import.meta.url), 'utf8');
 const html = { hide: true } as const;
 type Form = Record<string, string>;
 
-function parseForm(body: string): Form {
-  const form: Form = {};
-  for (const [key, value] of new URLSearchParams(body)) form[key] = value;
-  return form;
-}
-
 const text = (form: Form, key: string, max = 8000) => (form[key] ?? '').trim().slice(0, max);
 const list = (value: string, separator: RegExp) =>
   value
@@ -105,14 +99,6 @@ function wantsJson(request: FastifyRequest): boolean {
 
 export function chatRoutes(service: ChatService): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      try {
-        done(null, parseForm(String(body)));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    });
-
     for (const type of ['image/png', 'application/octet-stream'])
       app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: 20 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 

@@ -48,10 +48,7 @@ export function tipRoutes(source: TipsService | TipsServiceFor, options: { accou
   const forRequest: TipsServiceFor = typeof source === 'function' ? source : () => source;
   return async (app) => {
     if (options.accounts) await options.accounts(app, {});
-    // Scoped to this plugin: HTML forms, and iCalendar bodies for the import API.
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
+    // Scoped to this plugin: iCalendar bodies for the import API (HTML forms are parsed by the web kit).
     app.addContentTypeParser('text/calendar', { parseAs: 'string' }, (_request, body, done) => done(null, String(body)));
 
     const view = async (service: TipsService, next: NextResult): Promise<TipView> => {

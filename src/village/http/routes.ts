@@ -13,9 +13,6 @@ export const villageCss = new URL('./village.css', import.meta.url);
 export function villageRoutes(service: VillageService): FastifyPluginAsyncZod {
   return async (app) => {
     assertSafeBind(service.deps.config);
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
     await app.register(apiRoutes(service));
     await app.register(pageRoutes(service, villageCss));
   };
