@@ -44,7 +44,7 @@ import {
 } from '../domain/passes.js';
 import { assemblePrompt, type CountTokens, fitText, type PromptMessage } from '../domain/prompt.js';
 import { type MemoryCandidate, rankMemories, searchTerms, type VillageMemoryInput, villageCandidates } from '../domain/retrieval.js';
-import { addMinutes, ChatRuleError, type ChatState, decide, type KickoffConfirmed } from '../domain/state.js';
+import { addMinutes, ChatRuleError, type ChatState, decide, initialChatState, type KickoffConfirmed } from '../domain/state.js';
 import {
   effectiveEvents,
   impactOf,
@@ -1075,7 +1075,7 @@ export class ChatService {
 
   private decide(command: Parameters<typeof decide>[0], state: ChatState | undefined): ChatEvent[] {
     try {
-      return decide(command, state ?? { ...emptyState });
+      return decide(command, state ?? initialChatState());
     } catch (error) {
       if (error instanceof ChatRuleError) {
         if (error.rule === 'chat_missing') throw new NotFoundError(error.message);
@@ -1104,20 +1104,6 @@ export class ChatService {
     return this.countTokens;
   }
 }
-
-const emptyState: ChatState = {
-  status: 'empty',
-  chatId: '',
-  botId: '',
-  clock: '',
-  weather: '',
-  activeSceneId: null,
-  containerId: null,
-  streamingTurnId: null,
-  turns: 0,
-  lastUserTurnId: null,
-  lastReplyId: null,
-};
 
 /** The memory a turn leaves in the bot's mind (Phase 1: the exchange, shortened; scene close rewrites it later). */
 export function memorySummary(youName: string, userText: string, replyText: string): string {

@@ -2,24 +2,14 @@
 import type { Kysely } from 'kysely';
 import { readJson, type StoreDatabase } from '../../store/index.js';
 import type { Channel } from '../domain/catalog-schema.js';
+import type { PostPublished } from './projection.js';
 
 export type PostStatus = 'visible' | 'hidden' | 'rejected';
 
-export interface PostRow {
+/** A published post as read back: what `post_published` carried, plus its row id, sort key and moderation state. */
+export interface PostRow extends PostPublished {
   id: number;
-  runId: string;
-  channel: Channel;
-  authorId: string;
-  sourceEventId: string;
-  tone: string;
-  text: string;
-  tags: string[];
-  safetyNotes: string | null;
-  model: string;
-  fellBack: boolean;
-  simTime: string;
   simMs: number;
-  place: string | null;
   status: PostStatus;
   flags: number;
   moderationNote: string | null;
