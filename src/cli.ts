@@ -8,13 +8,17 @@ import { AppError, isAppError, ValidationError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
 import { version } from './core/version.js';
 import { redactUrl } from './store/database.js';
+import type { ProcessRole } from './web/product-module.js';
 
 const usage = `koivulahti ${version} — a Finnish village simulation, a roleplay engine and a one-tip recommender
 
 Usage: koivulahti <command> [options]
 
 Commands:
-  start      migrate the database, then serve the web app and run every role in this process
+  start      migrate the database, then serve the web app and run every role (api, engine, worker) in this process
+  api        distributed mode: serve the pages, API and live streams only
+  engine     distributed mode: world engines (one per world holds its lease, others stand by), read-model upkeep, outbox relay
+  worker     distributed mode: job consumers (village renders, chat post-turn passes); run as many as you like
   migrate    apply pending database migrations and exit
   backup     copy the SQLite database now with SQLite's online backup (kept in chat.backup_dir, newest chat.backups_keep)
   sim        run the village headless: sim --seed N --days D [--catalog DIR] [--out FILE.jsonl] [--memory]
@@ -50,24 +54,10 @@ Configuration: see config.example.toml. Environment overrides: DATABASE_URL, NAT
 `;
 
 const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
-  async start(options) {
-    const { startServer } = await import('./server.js');
-    const config = loadConfig(options.environment, options.overrides);
-    const logger = createLogger({ level: config.log.level });
-    const server = await startServer(config, logger);
-    const storeDescription = config.database.url ? `postgres ${redactUrl(config.database.url)}` : `sqlite ${config.database.sqlite_path}`;
-    console.log(`Koivulahti ${version} listening on ${server.url} (store: ${storeDescription}, bus: ${server.runtime.messaging.kind})`);
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      await server.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-  },
+  start: (options) => serve(options, ['api', 'engine', 'worker']),
+  api: (options) => serve(options, ['api']),
+  engine: (options) => serve(options, ['engine']),
+  worker: (options) => serve(options, ['worker']),
   async backup(options) {
     const [{ backupDatabase }, { systemClock }] = await Promise.all([import('./chat/index.js'), import('./core/clock.js')]);
     const path = await backupDatabase(loadConfig(options.environment, options.overrides), systemClock);
@@ -214,6 +204,41 @@ export async function main(argv: string[], environment: Record<string, string | 
     else console.error(`koivulahti: ${(error as Error).stack ?? String(error)}`);
     return 1;
   }
+}
+
+/**
+ * Runs the roles until SIGTERM or SIGINT, then shuts down gracefully: no new work is taken, jobs in progress finish
+ * within their grace period or go back to the queue, leases are released, and the process exits 0. A second signal
+ * exits at once.
+ */
+async function serve(options: CommandOptions, roles: readonly ProcessRole[]): Promise<void> {
+  const { startServer } = await import('./server.js');
+  const config = loadConfig(options.environment, options.overrides);
+  const logger = createLogger({ level: config.log.level });
+  const server = await startServer(config, logger, { roles });
+  const storeDescription = config.database.url ? `postgres ${redactUrl(config.database.url)}` : `sqlite ${config.database.sqlite_path}`;
+  console.log(
+    `Koivulahti ${version} listening on ${server.url} (roles: ${server.roles.join(', ')}; store: ${storeDescription}, bus: ${server.runtime.messaging.kind})`,
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, roles }, 'shutting down: no new work; finishing or releasing work in progress');
+    try {
+      await server.close();
+      logger.info({ signal }, 'shut down cleanly');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 function parseCommandLine(argv: string[]) {

@@ -5,6 +5,7 @@
 import { systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import type { Logger } from './core/logger.js';
+import { Metrics } from './core/metrics.js';
 import { createLlmGateway, type LlmGateway, llmMigrations } from './llm/index.js';
 import { createMessaging, type Messaging, messagingMigrations } from './messaging/index.js';
 import { products } from './products.js';
@@ -35,6 +36,7 @@ export interface Runtime {
   snapshots: SnapshotStore;
   messaging: Messaging;
   llm: LlmGateway;
+  metrics: Metrics;
   /** The slice of the runtime handed to products. */
   services(): ProductServices;
   close(): Promise<void>;
@@ -54,12 +56,12 @@ export async function migrate(config: Config): Promise<MigrationReport> {
   }
 }
 
-export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export async function openRuntime(config: Config, logger: Logger, metrics = new Metrics()): Promise<Runtime> {
   const database = await openConfiguredDatabase(config);
   try {
     const report = await runMigrations(database, allMigrations);
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
-    const store = new EventStore(database, { logger });
+    const store = new EventStore(database, { logger, metrics });
     const messaging = await createMessaging({
       database,
       logger,
@@ -79,6 +81,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
         database,
         logger,
         clock: systemClock,
+        metrics,
         // The distributed cache is JetStream KV; embedded, the gateway keeps its llm_cache table.
         kv: messaging.kind === 'nats' ? messaging.kv : undefined,
       });
@@ -95,8 +98,9 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       snapshots,
       messaging,
       llm,
+      metrics,
       services() {
-        return { config, logger, clock: systemClock, database, store, snapshots, messaging, llm };
+        return { config, logger, clock: systemClock, database, store, snapshots, messaging, llm, metrics };
       },
       async close() {
         await store.close();

@@ -1,27 +1,42 @@
-/** Starts the whole program in one process: store, messaging and the web server. */
+/**
+ * Starts a process in one or more roles (`api`, `engine`, `worker`; `koivulahti start` runs all three): store,
+ * messaging, the web server, and the products' background work for the roles asked for. Every role serves `/health`
+ * and `/metrics`; only `api` serves the products' pages, API and live streams.
+ */
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './core/config.js';
 import type { Logger } from './core/logger.js';
 import { version } from './core/version.js';
-import { OutboxRelay } from './messaging/index.js';
+import { KvLease, OutboxRelay, runUnderLease } from './messaging/index.js';
 import { products } from './products.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createApp } from './web/app.js';
+import { type ProcessRole, processRoles } from './web/product-module.js';
 
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
   runtime: Runtime;
+  roles: readonly ProcessRole[];
+  /** Stops taking work, lets work in progress finish or hands it back (jobs, leases), then closes everything. */
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export interface ServerOptions {
+  /** Default: all three. */
+  roles?: readonly ProcessRole[];
+}
+
+export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const roles = processRoles.filter((role) => (options.roles ?? processRoles).includes(role));
   const runtime = await openRuntime(config, logger);
   let app: FastifyInstance | undefined;
   const background = new AbortController();
   const running: Promise<void>[] = [];
   try {
     const services = runtime.services();
+    const serveProducts = roles.includes('api');
     app = await createApp(
       {
         config,
@@ -31,31 +46,31 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         bus: runtime.messaging.bus,
         storeKind: runtime.database.dialect,
         busKind: runtime.messaging.kind,
+        metrics: runtime.metrics,
       },
-      { routes: products.map((product) => product.routes(services)), productsWithPages: products.map((product) => product.name) },
+      {
+        routes: serveProducts ? products.map((product) => product.routes(services)) : [],
+        productsWithPages: serveProducts ? products.map((product) => product.name) : [],
+      },
     );
     await app.listen({ host: config.server.host, port: config.server.port });
-    for (const product of products) {
-      if (!product.start) continue;
-      running.push(
-        product.start(services, background.signal).catch((error: unknown) => {
-          logger.error({ product: product.name, error: (error as Error).message }, 'background work stopped with an error');
-        }),
-      );
+    for (const role of roles) {
+      if (role === 'api') continue;
+      for (const product of products) {
+        const work = product.background?.[role];
+        if (!work) continue;
+        running.push(
+          work(services, background.signal).catch((error: unknown) => {
+            logger.error({ product: product.name, role, err: error }, 'background work stopped with an error');
+          }),
+        );
+      }
     }
-    if (config.nats.url) {
-      // Distributed mode: mirror the log to JetStream (`<prefix>.events.<category>`) so outside consumers can tail it.
-      const relay = new OutboxRelay({ store: runtime.store, nats: config.nats.url, prefix: config.nats.prefix, logger });
-      running.push(
-        relay
-          .run(background.signal)
-          .catch((error: unknown) => logger.error({ error: (error as Error).message }, 'outbox relay stopped with an error'))
-          .finally(() => relay.close()),
-      );
-    }
+    if (config.nats.url && roles.includes('engine')) running.push(runOutboxRelay(config, runtime, logger, background.signal));
   } catch (error) {
     background.abort();
     await app?.close().catch(() => undefined);
+    await Promise.all(running);
     await runtime.close().catch(() => undefined);
     throw error;
   }
@@ -67,6 +82,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     url: `http://${host}:${port}`,
     app: listening,
     runtime,
+    roles,
     async close() {
       background.abort();
       await listening.close();
@@ -74,4 +90,33 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await runtime.close();
     },
   };
+}
+
+/**
+ * Distributed mode: mirror the log to JetStream (`<prefix>.events.<category>`) so outside consumers can tail it. One
+ * relay at a time across engine processes (a lease); a standby continues from the shared checkpoint.
+ */
+async function runOutboxRelay(config: Config, runtime: Runtime, logger: Logger, signal: AbortSignal): Promise<void> {
+  const url = config.nats.url;
+  if (!url) return;
+  const lease = new KvLease({
+    kv: runtime.messaging.kv,
+    key: `outbox.${config.nats.prefix}`,
+    owner: `${hostname()}:${process.pid}`,
+    // Not tied to any world's pace: a standby relay taking over 15 s late only delays outside consumers.
+    ttlMs: 15_000,
+  });
+  await runUnderLease(
+    lease,
+    signal,
+    async (owned) => {
+      const relay = new OutboxRelay({ store: runtime.store, nats: url, prefix: config.nats.prefix, logger });
+      try {
+        await relay.run(owned);
+      } finally {
+        await relay.close();
+      }
+    },
+    { logger: logger.child({ module: 'outbox-relay' }) },
+  ).catch((error: unknown) => logger.error({ err: error }, 'outbox relay stopped with an error'));
 }

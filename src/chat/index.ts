@@ -7,7 +7,7 @@ import type { ProductModule, ProductServices } from '../web/product-module.js';
 import { chatRoutes } from './http/routes.js';
 import { chatMigrations } from './projections/migrations.js';
 import { runNightlyBackups } from './services/backup.js';
-import { ChatService, type VillagerSource } from './services/chat-service.js';
+import { ChatService, postTurnQueue, type VillagerSource } from './services/chat-service.js';
 
 export type { ChatEvent, ChatEventType } from './domain/events.js';
 export { chatEventTypes, chatStreamId } from './domain/events.js';
@@ -32,7 +32,9 @@ export function chatService(runtime: ProductServices): ChatService {
       messagingKind: runtime.messaging.kind,
       snapshots: runtime.snapshots,
       villagers: villagerSource(runtime),
+      metrics: runtime.metrics,
     });
+    runtime.metrics?.watchQueue(postTurnQueue, runtime.messaging.queue);
     services.set(runtime.store, service);
   }
   return service;
@@ -67,15 +69,20 @@ export const chatModule: ProductModule = {
       await routes(app, options);
     };
   },
-  async start(runtime, signal) {
-    const service = chatService(runtime);
-    await service.init();
-    await service.coldStartIfNeeded();
-    await service.closeOrphans();
-    await Promise.all([
-      service.runWorker(signal),
-      service.runSnapshots(signal),
-      runNightlyBackups(runtime.config, runtime.clock, runtime.logger, signal),
-    ]);
+  background: {
+    /** Read-model upkeep: the cold-start rebuild, closing replies a crash left open, snapshots and nightly backups. */
+    async engine(runtime, signal) {
+      const service = chatService(runtime);
+      await service.init();
+      await service.coldStartIfNeeded();
+      await service.closeOrphans();
+      await Promise.all([service.runSnapshots(signal), runNightlyBackups(runtime.config, runtime.clock, runtime.logger, signal)]);
+    },
+    /** Post-turn passes (edges, memories, significance, time): any number of processes. */
+    async worker(runtime, signal) {
+      const service = chatService(runtime);
+      await service.init();
+      await service.runWorker(signal);
+    },
   },
 };

@@ -114,6 +114,7 @@ export const configSchema = z.strictObject({
       speed: z.coerce.number().min(0.1).max(1_000).default(1),
       night_speedup: z.coerce.number().min(1).max(1_000).default(20),
       render_workers: z.coerce.number().int().min(1).max(64).default(2),
+      lease_ms: z.coerce.number().int().min(500).max(600_000).default(10_000),
       feed_max_chars: z.coerce.number().int().min(20).max(10_000).default(500),
       chat_max_chars: z.coerce.number().int().min(20).max(10_000).default(400),
       news_max_chars: z.coerce.number().int().min(20).max(20_000).default(3_000),
@@ -267,6 +268,7 @@ export const environmentOverrides: Record<string, string> = {
   DATABASE_URL: 'database.url',
   KOIVULAHTI_SQLITE_PATH: 'database.sqlite_path',
   NATS_URL: 'nats.url',
+  NATS_PREFIX: 'nats.prefix',
   LOG_LEVEL: 'log.level',
   LLM_PROVIDER: 'llm.provider',
   LLM_BASE_URL: 'llm.base_url',
@@ -288,6 +290,7 @@ export const environmentOverrides: Record<string, string> = {
   CHAT_NARRATIVE_BUDGET_SOFT: 'chat.narrative_budget_soft',
   KOIVULAHTI_VILLAGE_AUTOSTART: 'village.autostart',
   KOIVULAHTI_VILLAGE_SEED: 'village.seed',
+  KOIVULAHTI_VILLAGE_LEASE_MS: 'village.lease_ms',
   KOIVULAHTI_VILLAGE_TICK_MS: 'village.tick_ms',
   KOIVULAHTI_VILLAGE_SPEED: 'village.speed',
 };

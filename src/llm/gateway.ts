@@ -10,6 +10,7 @@ import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import type { KvStore } from '../messaging/ports.js';
 import type { StoreDatabase } from '../store/database.js';
 import { isAliasName, type LlmAliasName, llmAliasNames, type ResolvedAlias, resolveAliases } from './aliases.js';
@@ -47,6 +48,8 @@ export interface LlmGatewayOptions {
   providers?: Partial<Record<LlmAliasName, LlmProvider>>;
   /** Builds the `local` provider; default: `createLocalProvider` from ./providers/local-provider.js, imported on demand. */
   localProviderFactory?: LocalProviderFactoryWithSettings;
+  /** Counts calls by outcome, tokens and latency per alias. */
+  metrics?: Metrics | undefined;
   /** Test seam: waits for backoff and rate limits (default: real timers). */
   sleep?: Sleep;
   /** Test seam: jitter source in [0, 1). */
@@ -311,6 +314,7 @@ export function createLlmGateway(options: LlmGatewayOptions): LlmGateway {
     tally.inputTokens += call.inputTokens;
     tally.outputTokens += call.outputTokens;
     tally.totalLatencyMs += call.latencyMs;
+    if (options.metrics) recordCallMetrics(options.metrics, call);
     const summary = {
       alias: call.alias,
       model: call.model,
@@ -694,6 +698,23 @@ export function createLlmGateway(options: LlmGatewayOptions): LlmGateway {
       for (const provider of Object.values(options.providers ?? {})) await provider?.close?.();
     },
   };
+}
+
+type CallOutcome = 'ok' | 'cache_hit' | 'fallback' | 'failed';
+
+function callOutcome(call: Pick<CallRecord, 'failed' | 'fellBack' | 'cacheHit'>): CallOutcome {
+  if (call.failed) return 'failed';
+  if (call.fellBack) return 'fallback';
+  return call.cacheHit ? 'cache_hit' : 'ok';
+}
+
+function recordCallMetrics(metrics: Metrics, call: CallRecord): void {
+  const { alias, operation } = call;
+  metrics.llmCalls.inc({ alias, operation, outcome: callOutcome(call) });
+  metrics.llmLatency.observe({ alias, operation }, call.latencyMs / 1_000);
+  if (call.cacheHit) return;
+  metrics.llmTokens.inc({ alias, direction: 'input' }, call.inputTokens);
+  metrics.llmTokens.inc({ alias, direction: 'output' }, call.outputTokens);
 }
 
 /** `json_schema` for providers that enforce schemas natively (local grammar, offline writer, mocks); the alias's setting otherwise. */

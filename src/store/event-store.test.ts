@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
+import { Metrics } from '../core/metrics.js';
 import type { StoreDatabase } from './database.js';
 import { EventStore, type RecordedEvent, VersionConflictError } from './event-store.js';
 import { runMigrations } from './migrations.js';
@@ -79,6 +80,29 @@ for (const dialect of dialects) {
       await expect(store.append('counter-b', 'no-stream', [{ type: 'reset', data: {} }])).rejects.toBeInstanceOf(VersionConflictError);
       await store.append('counter-b', 'stream-exists', [{ type: 'reset', data: {} }]);
       expect(await store.streamVersion('counter-b')).toBe(2);
+    });
+
+    it('given metrics, when appends commit or are rejected, then only committed events are counted, per stream category', async () => {
+      const metrics = new Metrics({ defaultMetrics: false });
+      const counted = new EventStore(database, { clock, metrics });
+      const appendedByCategory = async () =>
+        Object.fromEntries((await metrics.eventsAppended.get()).values.map((sample) => [sample.labels.category, sample.value]));
+
+      await counted.append('chat-1', 'no-stream', [
+        { type: 'user_turn', data: {} },
+        { type: 'bot_turn', data: {} },
+      ]);
+      await counted.append('world-koivulahti-2', 'no-stream', [{ type: 'tick', data: {} }]);
+      await counted.append('chat-2', 'no-stream', [{ type: 'user_turn', data: {} }]);
+      await counted.append('chat-3', 'any', []);
+      expect(await appendedByCategory()).toEqual({ chat: 3, world: 1 });
+
+      await expect(counted.append('chat-1', 1, [{ type: 'user_turn', data: {} }])).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(counted.append('world-koivulahti-2', 'no-stream', [{ type: 'tick', data: {} }])).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+      expect(await appendedByCategory()).toEqual({ chat: 3, world: 1 });
+      await counted.close();
     });
 
     it('given racing appenders on one stream with the same expected version, then exactly one wins', async () => {

@@ -12,7 +12,9 @@ import { type Generated, type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { type Clock, systemClock } from '../core/clock.js';
 import { AppError, ValidationError } from '../core/errors.js';
+import { streamCategory } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import { isUniqueViolation, readJson, type SqlDialect, type StoreDatabase } from './database.js';
 
 export interface NewEvent<Type extends string = string, Data = unknown> {
@@ -110,6 +112,8 @@ export interface EventStoreOptions {
   clock?: Clock;
   logger?: Logger;
   inlineProjections?: readonly InlineProjection[];
+  /** Counts committed events per stream category. */
+  metrics?: Metrics | undefined;
 }
 
 interface EventRow {
@@ -137,6 +141,7 @@ export class EventStore {
   private readonly db: Kysely<EventTables>;
   private readonly clock: Clock;
   private readonly logger: Logger | undefined;
+  private readonly metrics: Metrics | undefined;
   private readonly inlineProjections: InlineProjection[];
   private readonly appended = new EventEmitter();
   private listener: pg.Client | undefined;
@@ -148,6 +153,7 @@ export class EventStore {
     this.db = database.db as Kysely<EventTables>;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
+    this.metrics = options.metrics;
     this.inlineProjections = [...(options.inlineProjections ?? [])];
     this.appended.setMaxListeners(0);
   }
@@ -210,7 +216,10 @@ export class EventStore {
       }
       throw error;
     }
-    if (result.events.length > 0) this.appended.emit('appended', result.lastPosition);
+    if (result.events.length > 0) {
+      this.metrics?.eventsAppended.inc({ category: streamCategory(streamId) }, result.events.length);
+      this.appended.emit('appended', result.lastPosition);
+    }
     return result;
   }
 

@@ -161,7 +161,7 @@ describe.each(dialects)('render pipeline on $name', (dialect) => {
   });
 });
 
-describe('villageModule.start', () => {
+describe('villageModule.background', () => {
   const createVillageFixture = createFixture;
   it('autostarts a run, advances it and renders posts until the signal aborts, then returns with no job left leased', async () => {
     const { villageModule } = await import('./http/module.js');
@@ -169,7 +169,10 @@ describe('villageModule.start', () => {
     fixture = await createVillageFixture({ overrides: { 'village.autostart': 'true', 'village.seed': '2', 'village.tick_ms': '1' } });
     const current = fixture;
     const controller = new AbortController();
-    const running = villageModule.start?.(current.services, controller.signal);
+    const running = Promise.all([
+      villageModule.background?.engine?.(current.services, controller.signal),
+      villageModule.background?.worker?.(current.services, controller.signal),
+    ]);
     let posts = 0;
     // The engine paces itself on the (manual) clock: move it on until posts exist.
     await waitUntil(() => {

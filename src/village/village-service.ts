@@ -3,12 +3,15 @@
  * advances the started run and enqueues render jobs, the render workers, moderation actions (events), replay, and the
  * reads the API and pages need. One instance per process and store (`villageService(services)`).
  */
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { LlmGateway } from '../llm/index.js';
+import type { Metrics } from '../core/metrics.js';
+import { type JobWorkerOptions, KvLease, runJobWorker, runUnderLease, settleJob } from '../messaging/index.js';
 import type { JobQueue, KvStore, LeasedJob } from '../messaging/ports.js';
 import { type EventStore, type SnapshotStore, VersionConflictError } from '../store/index.js';
 import { type LoadedCatalog, loadCatalog } from './catalog-loader.js';
@@ -42,6 +45,9 @@ export interface VillageServiceDeps {
   llm: LlmGateway;
   catalog?: LoadedCatalog;
   settings?: VillageSettings;
+  metrics?: Metrics | undefined;
+  /** Names this process in the world lease (host:pid by default). */
+  owner?: string;
 }
 
 /** What the engine loop watches: written by the admin routes (and by autostart). */
@@ -80,6 +86,13 @@ export class VillageService {
     this.settings = deps.settings ?? defaultVillageSettings;
     this.index = buildCatalogIndex(this.catalog.catalog, this.settings);
     this.queries = new VillageQueries(deps.store.database);
+    this.lease = new KvLease({
+      kv: deps.kv,
+      key: `village.lease.${this.catalog.catalog.world.id}`,
+      owner: deps.owner ?? `${hostname()}:${process.pid}`,
+      ttlMs: deps.config.village.lease_ms,
+      clock: deps.clock,
+    });
     if (!stores.has(deps.store)) {
       deps.store.addInlineProjection(villageProjection);
       stores.set(deps.store, true);
@@ -172,13 +185,16 @@ export class VillageService {
   async advance(seed: number, ticks: number): Promise<VillageRun> {
     const run = this.active?.identity.seed === seed ? this.active : await this.activate(seed);
     this.pendingJobs = [];
-    await run.advanceTicks(ticks);
-    const jobs = this.pendingJobs;
-    this.pendingJobs = [];
-    for (const job of jobs)
-      await this.deps.queue.enqueue(renderQueue, job, {
-        idempotencyKey: renderIdempotencyKey(job.runId, job.source_event_id, job.channel, job.author_id),
-      });
+    try {
+      await run.advanceTicks(ticks);
+    } catch (error) {
+      // Someone else appended to the world (a former owner, or a new one after we lost the lease): start over from
+      // the store next time rather than from this process's now diverged memory.
+      this.active = undefined;
+      throw error;
+    }
+    await this.enqueueRenders(this.pendingJobs.splice(0));
+    this.deps.metrics?.engineTicks.inc({ world: run.identity.world }, ticks);
     const row = await this.queries.getRun(run.identity.runId);
     if (row) await this.safely(() => this.hooks.onTick?.(row, this), 'tick hook');
     return run;
@@ -187,15 +203,37 @@ export class VillageService {
   /** Render jobs of the ticks being advanced, built from the state right after each `render_requested`. */
   private pendingJobs: RenderJobPayload[] = [];
 
-  /** Restores (or starts) the run of `seed` and makes it the one this process advances. */
+  private async enqueueRenders(jobs: readonly RenderJobPayload[]): Promise<number> {
+    let enqueued = 0;
+    for (const job of jobs) {
+      const result = await this.deps.queue.enqueue(renderQueue, job, {
+        idempotencyKey: renderIdempotencyKey(job.runId, job.source_event_id, job.channel, job.author_id),
+      });
+      if (!result.duplicate) enqueued++;
+    }
+    return enqueued;
+  }
+
+  /**
+   * Restores (or starts) the run of `seed` and makes it the one this process advances. The render jobs of the events
+   * re-derived since the newest snapshot are enqueued again: a previous owner may have died between appending them and
+   * enqueueing their jobs. Enqueueing and rendering are idempotent, so jobs already done change nothing.
+   */
   private async activate(seed: number): Promise<VillageRun> {
     this.active = undefined;
     let run: VillageRun | undefined;
     let lastHappening: Happening | undefined;
+    const runId = this.runIdFor(seed);
+    const replayedJobs: RenderJobPayload[] = [];
     const onEvent = (event: VillageEvent) => {
       if (event.type === 'village_event') lastHappening = event.data;
       else if (event.type === 'render_requested' && run && lastHappening?.id === event.data.eventId)
         this.pendingJobs.push(buildRenderJob(run.identity.runId, this.index, run.state, lastHappening, event.data));
+    };
+    const onReplayed = (event: VillageEvent, _version: number, state: VillageState) => {
+      if (event.type === 'village_event') lastHappening = event.data;
+      else if (event.type === 'render_requested' && lastHappening?.id === event.data.eventId)
+        replayedJobs.push(buildRenderJob(runId, this.index, state, lastHappening, event.data));
     };
     run = await VillageRun.restore({
       catalog: this.catalog,
@@ -203,15 +241,39 @@ export class VillageService {
       settings: this.settings,
       persistence: { store: this.deps.store, snapshots: this.deps.snapshots },
       onEvent,
+      onReplayed,
     });
+    const redelivered = await this.enqueueRenders(replayedJobs);
+    if (redelivered > 0)
+      this.deps.logger.info({ runId, redelivered, version: run.version }, 'village engine: render jobs of restored events enqueued again');
     this.active = run;
     return run;
   }
 
-  /** The engine loop: watches the control flag and advances the started run at its speed until the signal aborts. */
+  /** The engine's ownership lease of this world (one ticking engine per world across processes). */
+  readonly lease: KvLease;
+
+  /**
+   * The engine loop: under the world's lease (one ticking engine across processes; the others stand by), watches the
+   * control flag and advances the started run at its speed until the signal aborts, then releases the lease so a
+   * standby takes over at once. Each new holding starts from the store: the newest snapshot and the log after it.
+   */
   async runEngine(signal: AbortSignal): Promise<void> {
-    const { clock, logger } = this.deps;
+    const world = this.catalog.catalog.world.id;
+    await runUnderLease(this.lease, signal, (owned) => this.tickWhileOwned(owned), {
+      logger: this.deps.logger,
+      onChange: (held) => {
+        this.active = undefined;
+        this.deps.metrics?.worldLeases.set({ world }, held ? 1 : 0);
+        if (!held) this.deps.metrics?.engineTickLag.set({ world }, 0);
+      },
+    });
+  }
+
+  private async tickWhileOwned(signal: AbortSignal): Promise<void> {
+    const { clock, logger, metrics } = this.deps;
     const village = this.deps.config.village;
+    const world = this.catalog.catalog.world.id;
     let last = clock.now();
     let carry = 0;
     while (!signal.aborted) {
@@ -225,6 +287,7 @@ export class VillageService {
           // written, so a fresh install reaches the first morning within seconds instead of half a minute.
           const interval = village.tick_ms / control.speed / (this.isNight() ? village.night_speedup : 1);
           carry += (now - last) / interval;
+          metrics?.engineTickLag.set({ world }, (Math.max(0, carry - 1) * interval) / 1_000);
           if (carry > maxTicksPerStep) carry = maxTicksPerStep;
           const ticks = Math.floor(carry);
           if (ticks > 0 || this.active?.identity.seed !== control.seed) {
@@ -232,7 +295,10 @@ export class VillageService {
             await this.advance(control.seed, ticks);
           }
           pause = Math.max(10, Math.min(250, interval * (1 - carry)));
-        } else carry = 0;
+        } else {
+          carry = 0;
+          metrics?.engineTickLag.set({ world }, 0);
+        }
         last = now;
       } catch (error) {
         if (signal.aborted) break;
@@ -254,53 +320,24 @@ export class VillageService {
 
   // ---------- render workers ----------
 
+  private workerOptions(): JobWorkerOptions<RenderJobPayload> {
+    return {
+      queue: this.deps.queue,
+      name: renderQueue,
+      logger: this.deps.logger,
+      metrics: this.deps.metrics,
+      handle: (job, signal) => this.render(job.payload, signal),
+    };
+  }
+
   /** Leases and renders jobs with `concurrency` loops until the signal aborts; in-flight jobs finish (or are released). */
   async runWorkers(signal: AbortSignal, concurrency = this.deps.config.village.render_workers): Promise<void> {
-    const loops = Array.from({ length: concurrency }, () => this.workerLoop(signal));
-    await Promise.all(loops);
+    await runJobWorker({ ...this.workerOptions(), concurrency }, signal);
   }
 
-  private async workerLoop(signal: AbortSignal): Promise<void> {
-    const { queue, logger } = this.deps;
-    while (!signal.aborted) {
-      let jobs: LeasedJob<RenderJobPayload>[] = [];
-      try {
-        jobs = await queue.lease<RenderJobPayload>(renderQueue, { limit: 1, waitMs: 500 });
-      } catch (error) {
-        if (signal.aborted) break;
-        logger.warn({ err: error }, 'village render: lease failed');
-        await sleep(1_000, undefined, { signal }).catch(() => undefined);
-        continue;
-      }
-      for (const job of jobs) {
-        if (signal.aborted) {
-          // Not started: give it back at once rather than waiting out the lease.
-          await queue.nack(job, 'shutting down', { retryInMs: 0 }).catch(() => undefined);
-          continue;
-        }
-        await this.handle(job, signal);
-      }
-    }
-  }
-
-  /** Processes one leased job and acks or nacks it. A grace period lets it finish when the process is stopping. */
+  /** Processes one leased job and acks or nacks it (the worker loop's step; tests drive it directly). */
   async handle(job: LeasedJob<RenderJobPayload>, signal?: AbortSignal): Promise<JobOutcome | 'failed'> {
-    const { queue, logger } = this.deps;
-    const abort = new AbortController();
-    const onAbort = () => setTimeout(() => abort.abort(), 5_000).unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const outcome = await this.render(job.payload, abort.signal);
-      await queue.ack(job);
-      return outcome;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const result = await queue.nack(job, message, abort.signal.aborted ? { retryInMs: 0 } : {}).catch(() => 'stale');
-      logger.warn({ jobId: job.id, attempt: job.attempt, outcome: result, error: message }, 'village render job failed');
-      return 'failed';
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+    return (await settleJob(this.workerOptions(), job, signal)).outcome as JobOutcome | 'failed';
   }
 
   /** Writes the post of one job: idempotent (an existing post for the job's key is left as it is). */

@@ -35,6 +35,11 @@ export interface RunOptions {
   persistence?: RunPersistence;
   /** Called for every event in order with its stream version (1 = run_started). */
   onEvent?: (event: VillageEvent, version: number) => void;
+  /**
+   * Called, with the state right after it, for every event a restore re-derives from the newest snapshot (or the seed)
+   * up to the stream's head: events already in the store, so an engine taking over can redo their side effects.
+   */
+  onReplayed?: (event: VillageEvent, version: number, state: VillageState) => void;
   /** Called after each completed sim-day. */
   onDay?: (day: number) => void;
 }
@@ -102,6 +107,7 @@ export class VillageRun {
   private readonly rng: Rng;
   private readonly persistence: RunPersistence | undefined;
   private readonly onEvent: RunOptions['onEvent'];
+  private readonly onReplayed: RunOptions['onReplayed'];
   private readonly onDay: RunOptions['onDay'];
   private buffer: NewEvent[] = [];
   /** The sim-day whose end was already handled (so a resumed run does not end its snapshot day twice). */
@@ -133,6 +139,7 @@ export class VillageRun {
     this.persistedVersion = version;
     this.persistence = options.persistence;
     this.onEvent = options.onEvent;
+    this.onReplayed = options.onReplayed;
     this.onDay = options.onDay;
   }
 
@@ -223,7 +230,10 @@ export class VillageRun {
     this.version += 1;
     const line = serializeEvent(event);
     this.hash.update(this.version === 1 ? line : `\n${line}`);
-    if (this.version <= this.replayedUpTo) return;
+    if (this.version <= this.replayedUpTo) {
+      this.onReplayed?.(event, this.version, this.state);
+      return;
+    }
     this.onEvent?.(event, this.version);
     if (this.persistence) this.buffer.push({ type: event.type, data: event.data });
   }

@@ -1,13 +1,14 @@
 /**
  * The Fastify app factory: zod validation and serialization, problem+json errors, the Host/Origin guard, OpenAPI,
- * health, the SSE hub, static assets and the shell's pages. Products add their routes through `options.routes`.
- * The caller listens (or injects); closing the app ends open SSE streams first.
+ * health, metrics (when the context has them), the SSE hub, static assets and the shell's pages. Products add their
+ * routes through `options.routes`. The caller listens (or injects); closing the app ends open SSE streams first.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
 import { type FastifyPluginAsyncZod, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { WebContext } from './context.js';
 import { healthRoutes } from './health/health.js';
 import { createHostGuard } from './host-guard/host-guard.js';
+import { metricsRoutes } from './metrics/metrics-route.js';
 import { registerOpenApi } from './openapi/openapi.js';
 import { pageRoutes } from './pages/pages.js';
 import { registerProblemHandling } from './problem/problem.js';
@@ -55,6 +56,7 @@ export async function createApp(context: WebContext, options: CreateAppOptions =
   app.addHook('preClose', async () => hub.closeAll());
 
   await app.register(healthRoutes(context));
+  if (context.metrics) await app.register(metricsRoutes(context.metrics));
   await app.register(hub.routes);
   await app.register(staticRoutes());
   await app.register(

@@ -1,6 +1,7 @@
-/** What the web layer needs from the composition root: configuration, logging, the event store and the bus. */
+/** What the web layer needs from the composition root: configuration, logging, the event store, the bus and metrics. */
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import type { EventBus } from '../messaging/ports.js';
 import type { EventStore } from '../store/event-store.js';
 
@@ -12,4 +13,6 @@ export interface WebContext {
   bus: EventBus;
   storeKind: 'sqlite' | 'postgres';
   busKind: 'memory' | 'nats';
+  /** When set, `GET /metrics` serves it and the SSE hub reports its open streams. */
+  metrics?: Metrics | undefined;
 }

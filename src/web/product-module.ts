@@ -1,16 +1,27 @@
 /**
  * The contract between the composition root and a product (village, chat, tips). A product's `index.ts` exports one
- * `ProductModule`; `src/server.ts` applies its migrations, registers its routes and starts its background work.
+ * `ProductModule`; `src/server.ts` applies its migrations, registers its routes (api role) and starts its background
+ * work (engine and worker roles).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import type { LlmGateway } from '../llm/index.js';
 import type { Messaging } from '../messaging/ports.js';
 import type { EventStore, SnapshotStore, StoreDatabase, StoreMigration } from '../store/index.js';
 
 export type ProductName = 'village' | 'chat' | 'tips';
+
+/**
+ * What a process does. `api`: HTTP pages, API and live streams. `engine`: singleton-style loops (world engines under a
+ * lease, schedulers, the outbox relay). `worker`: job consumers, any number of them. `koivulahti start` runs all three.
+ */
+export type ProcessRole = 'api' | 'engine' | 'worker';
+export const processRoles: readonly ProcessRole[] = ['api', 'engine', 'worker'];
+
+export type BackgroundWork = (services: ProductServices, signal: AbortSignal) => Promise<void>;
 
 /** What a product gets from the runtime: the shared store, messaging, LLM gateway and clock. */
 export interface ProductServices {
@@ -22,6 +33,8 @@ export interface ProductServices {
   snapshots: SnapshotStore;
   messaging: Messaging;
   llm: LlmGateway;
+  /** The process's metrics (absent in some tests). */
+  metrics?: Metrics | undefined;
 }
 
 export interface ProductModule {
@@ -30,6 +43,9 @@ export interface ProductModule {
   migrations: readonly StoreMigration[];
   /** Pages and API routes; the product owns `/<name>` and everything under it, and its `/api/<name>/...` routes. */
   routes(services: ProductServices): FastifyPluginAsync;
-  /** Background work (engine loop, job workers); runs until the signal aborts, then finishes or releases its work. */
-  start?(services: ProductServices, signal: AbortSignal): Promise<void>;
+  /**
+   * Background work by role; each runs until the signal aborts, then finishes or releases its work (jobs, leases).
+   * Engine work must be safe with several engine processes running (take a lease); worker work with any number.
+   */
+  background?: Partial<Record<Exclude<ProcessRole, 'api'>, BackgroundWork>>;
 }

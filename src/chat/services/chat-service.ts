@@ -9,7 +9,9 @@ import type { Config } from '../../core/config.js';
 import { AppError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { createId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
+import type { Metrics } from '../../core/metrics.js';
 import type { LlmGateway } from '../../llm/index.js';
+import { runJobWorker } from '../../messaging/index.js';
 import type { EventBus, JobQueue } from '../../messaging/ports.js';
 import type { StoreDatabase } from '../../store/database.js';
 import { type EventStore, type RecordedEvent, VersionConflictError } from '../../store/event-store.js';
@@ -78,6 +80,7 @@ export interface ChatServiceDeps {
   snapshots?: SnapshotStore;
   /** The village's NPCs as characters (wired by index.ts through the village's index.ts); absent: no villagers. */
   villagers?: VillagerSource;
+  metrics?: Metrics | undefined;
 }
 
 /** What the chat needs of the village: its NPCs, an NPC's Character Card, and an NPC's village memories as text. */
@@ -743,31 +746,20 @@ export class ChatService {
     return events;
   }
 
-  /** Leases post-turn jobs until the signal aborts. */
+  /** Leases post-turn jobs until the signal aborts; a pass in progress then gets a grace period or is released. */
   async runWorker(signal: AbortSignal): Promise<void> {
-    const queue = this.deps.queue;
-    while (!signal.aborted) {
-      let jobs: Awaited<ReturnType<JobQueue['lease']>>;
-      try {
-        jobs = await queue.lease<PostTurnJob>(postTurnQueue, { limit: 2, waitMs: 500, leaseMs: 120_000 });
-      } catch (error) {
-        if (signal.aborted) return;
-        this.deps.logger.warn({ error: (error as Error).message }, 'chat worker could not lease');
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        continue;
-      }
-      await Promise.all(
-        jobs.map(async (job) => {
-          try {
-            await this.runPasses(job.payload as PostTurnJob, signal);
-            await queue.ack(job);
-          } catch (error) {
-            this.deps.logger.warn({ job: job.id, error: (error as Error).message }, 'chat post-turn pass failed');
-            await queue.nack(job, (error as Error).message).catch(() => undefined);
-          }
-        }),
-      );
-    }
+    await runJobWorker<PostTurnJob>(
+      {
+        queue: this.deps.queue,
+        name: postTurnQueue,
+        logger: this.deps.logger,
+        metrics: this.deps.metrics,
+        concurrency: 2,
+        leaseMs: 120_000,
+        handle: async (job, jobSignal) => ((await this.runPasses(job.payload, jobSignal)).length > 0 ? 'written' : 'skipped'),
+      },
+      signal,
+    );
   }
 
   // ---------- rewind, regenerate, reset ----------

@@ -5,6 +5,7 @@
 import type { ProductModule, ProductServices } from '../../web/product-module.js';
 import { settingsFromConfig } from '../domain/village-settings.js';
 import { villageMigrations } from '../read-model/migrations.js';
+import { renderQueue } from '../render/render-job.js';
 import { VillageService } from '../village-service.js';
 import { renderClockFragment, renderPostFragment } from './components.js';
 import { liveTopic } from './pages.js';
@@ -16,7 +17,7 @@ const services = new WeakMap<ProductServices['store'], VillageService>();
 export function villageServiceFor(productServices: ProductServices): VillageService {
   let service = services.get(productServices.store);
   if (service) return service;
-  const { config, logger, clock, store, snapshots, messaging, llm } = productServices;
+  const { config, logger, clock, store, snapshots, messaging, llm, metrics } = productServices;
   service = new VillageService({
     config,
     logger: logger.child({ module: 'village' }),
@@ -26,8 +27,10 @@ export function villageServiceFor(productServices: ProductServices): VillageServ
     queue: messaging.queue,
     kv: messaging.kv,
     llm,
+    metrics,
     settings: settingsFromConfig(config.village.engine),
   });
+  metrics?.watchQueue(renderQueue, messaging.queue);
   const bus = messaging.bus;
   service.hooks.onPost = async (post, owner) => {
     await bus.publish(`live.${liveTopic}`, { event: `post-${post.channel}`, data: renderPostFragment(post, owner) });
@@ -46,8 +49,10 @@ export const villageModule: ProductModule = {
   routes(productServices) {
     return villageRoutes(villageServiceFor(productServices));
   },
-  async start(productServices, signal) {
-    const service = villageServiceFor(productServices);
-    await Promise.all([service.runEngine(signal), service.runWorkers(signal)]);
+  background: {
+    /** The world's engine loop, under its lease: one engine process ticks, the others stand by. */
+    engine: (productServices, signal) => villageServiceFor(productServices).runEngine(signal),
+    /** Render workers: any number of processes. */
+    worker: (productServices, signal) => villageServiceFor(productServices).runWorkers(signal),
   },
 };

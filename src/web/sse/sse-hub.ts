@@ -128,7 +128,10 @@ export class SseHub {
           fanout: this.fanout,
         });
         this.open.add(connection);
-        connection.onClose(() => this.open.delete(connection));
+        this.context.metrics?.sseClients.inc();
+        connection.onClose(() => {
+          if (this.open.delete(connection)) this.context.metrics?.sseClients.dec();
+        });
         if (this.closing) {
           connection.close();
           return;

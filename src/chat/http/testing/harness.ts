@@ -27,7 +27,7 @@ export interface ChatHarness {
   url: string;
   services: ProductServices;
   service: ChatService;
-  /** Starts the post-turn worker (chatModule.start); stopped by close(). */
+  /** Starts the chat's background work (engine and worker roles); stopped by close(). */
   startWorker(): void;
   close(): Promise<void>;
 }
@@ -77,7 +77,10 @@ export async function startChatHarness(
     services,
     service: chatService(services),
     startWorker() {
-      worker ??= chatModule.start?.(services, background.signal);
+      worker ??= Promise.all([
+        chatModule.background?.engine?.(services, background.signal),
+        chatModule.background?.worker?.(services, background.signal),
+      ]).then(() => undefined);
     },
     async close() {
       background.abort();

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Metrics } from '../../core/metrics.js';
+import { EventStore } from '../../store/event-store.js';
+import { createApp } from '../app.js';
+import { createTestApp, createTestContext, listenOnLoopback, SseClient, type TestApp, waitUntil } from '../testing.js';
+
+describe('GET /metrics', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** An app whose context has metrics and an event store that records into them. */
+  async function startWithMetrics(): Promise<TestApp & { metrics: Metrics }> {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const base = await createTestContext();
+    const context = { ...base, store: new EventStore(base.store.database, { metrics }), metrics };
+    const app = await createApp(context);
+    const close = async () => {
+      await app.close();
+      await context.store.close();
+      await base.close();
+    };
+    cleanups.push(close);
+    return { app, context, metrics, close };
+  }
+
+  it('given an append, when scraped without credentials, then it answers 200 text/plain with the SSE and event series', async () => {
+    const { app, context } = await startWithMetrics();
+    await context.store.append('chat-1', 'no-stream', [{ type: 'user_turn', data: { text: 'Hei' } }]);
+
+    const response = await app.inject({ method: 'GET', url: '/metrics', headers: { host: '127.0.0.1:8080' } });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toContain('koivulahti_sse_clients 0');
+    expect(response.body).toContain('koivulahti_events_appended_total{category="chat"} 1');
+  });
+
+  it('counts open SSE streams and forgets them when they close', async () => {
+    const { app, metrics } = await startWithMetrics();
+    const base = await listenOnLoopback(app);
+    const sseClients = async () => (await metrics.sseClients.get()).values[0]?.value;
+
+    const first = await SseClient.open(`${base}/stream?topics=chat`);
+    const second = await SseClient.open(`${base}/stream?topics=world`);
+    expect(await sseClients()).toBe(2);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toContain('koivulahti_sse_clients 2');
+
+    first.close();
+    await waitUntil(() => app.sse.connections().length === 1, 'the first stream to close');
+    expect(await sseClients()).toBe(1);
+    second.close();
+    await waitUntil(() => app.sse.connections().length === 0, 'the second stream to close');
+    expect(await sseClients()).toBe(0);
+  });
+
+  it('is left out of the OpenAPI document', async () => {
+    const { app } = await startWithMetrics();
+    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toContain('/health');
+    expect(Object.keys(document.paths)).not.toContain('/metrics');
+  });
+
+  it('given a context without metrics, then there is no /metrics route', async () => {
+    const harness = await createTestApp();
+    cleanups.push(() => harness.close());
+    expect((await harness.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+  });
+
+  it('refuses a Host that is not allowed, like every other route', async () => {
+    const { app } = await startWithMetrics();
+    const response = await app.inject({ method: 'GET', url: '/metrics', headers: { host: 'evil.example' } });
+    expect(response.statusCode).toBe(403);
+  });
+});
