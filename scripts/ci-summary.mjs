@@ -5,7 +5,7 @@ const [unitPath, e2ePath, lintFailed = '0', typecheckFailed = '0'] = process.arg
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const groups = { postgres: [0, 0, 0], nats: [0, 0, 0], browser: [0, 0, 0] };
+const groups = { postgres: [0, 0, 0], nats: [0, 0, 0], browser: [0, 0, 0], cluster: [0, 0, 0] };
 
 function tally(path, group) {
   if (!path || !existsSync(path)) {
@@ -21,7 +21,9 @@ function tally(path, group) {
       if (index === 0) passed += 1;
       else if (index === 1) failed += 1;
       else skipped += 1;
-      const keys = group ? [group] : Object.keys(groups).filter((key) => key !== 'browser' && name.includes(key));
+      // The end-to-end report holds the browser tests and, under test/cluster/, the multi-process cluster tests.
+      const fileGroup = group && (file.name ?? '').includes('/test/cluster/') ? 'cluster' : group;
+      const keys = fileGroup ? [fileGroup] : Object.keys(groups).filter((key) => key !== 'browser' && key !== 'cluster' && name.includes(key));
       for (const key of keys) groups[key][index] += 1;
     }
     if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) {

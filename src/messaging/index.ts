@@ -75,5 +75,6 @@ async function closeAll(parts: { close(): Promise<void> }[], connection?: NatsCo
   await Promise.all(parts.map((part) => part.close()));
   if (connection && !connection.isClosed()) await connection.drain();
 }
+
 export { type JobResult, type JobWorkerOptions, runJobWorker, settleJob } from './job-worker.js';
 export { KvLease, type KvLeaseOptions, type LeaseHolder, type RunUnderLeaseOptions, runUnderLease } from './kv-lease.js';

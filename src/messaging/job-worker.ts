@@ -57,7 +57,11 @@ async function leaseLoop<Payload>(options: JobWorkerOptions<Payload>, signal: Ab
 }
 
 /** Handles one leased job and acks or nacks it; a job not yet started when the worker stops is released at once. */
-export async function settleJob<Payload>(options: JobWorkerOptions<Payload>, job: LeasedJob<Payload>, stop?: AbortSignal): Promise<JobResult> {
+export async function settleJob<Payload>(
+  options: JobWorkerOptions<Payload>,
+  job: LeasedJob<Payload>,
+  stop?: AbortSignal,
+): Promise<JobResult> {
   const { queue, name, logger } = options;
   const fields = { queue: name, jobId: job.id, key: job.idempotencyKey, attempt: job.attempt };
   if (stop?.aborted) {

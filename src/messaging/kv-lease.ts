@@ -67,7 +67,11 @@ export class KvLease {
   async acquire(): Promise<boolean> {
     const now = this.clock.now();
     const expected = this.revision ?? null;
-    const value: LeaseHolder = { owner: this.options.owner, acquiredAt: this.revision === undefined ? now : this.acquiredAt, renewedAt: now };
+    const value: LeaseHolder = {
+      owner: this.options.owner,
+      acquiredAt: this.revision === undefined ? now : this.acquiredAt,
+      renewedAt: now,
+    };
     const revision = await this.options.kv.compareAndSet(this.options.key, expected, value, { ttlMs: this.options.ttlMs });
     if (revision === undefined) {
       this.revision = undefined;

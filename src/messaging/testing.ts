@@ -43,12 +43,12 @@ export function uniqueNatsPrefix(): string {
   return `t${randomBytes(6).toString('hex')}`;
 }
 
-/** Deletes the streams a prefix created: `<prefix>_jobs`, `<prefix>_dead` and the kv bucket's `KV_<prefix>-kv`. */
+/** Deletes the streams a prefix created: `<prefix>_jobs`, `<prefix>_dead`, the outbox's `<PREFIX>_EVENTS` and `KV_<prefix>-kv`. */
 export async function removeNatsPrefix(connection: NatsConnection, prefix: string): Promise<void> {
   const manager = await jetstreamManager(connection);
   const owned: string[] = [];
   for await (const name of manager.streams.names()) {
-    if (name.startsWith(`${prefix}_`) || name === `KV_${prefix}-kv`) owned.push(name);
+    if (name.startsWith(`${prefix}_`) || name.startsWith(`${prefix.toUpperCase()}_`) || name === `KV_${prefix}-kv`) owned.push(name);
   }
   await Promise.all(owned.map((name) => manager.streams.delete(name)));
 }

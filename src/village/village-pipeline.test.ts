@@ -159,6 +159,73 @@ describe.each(dialects)('render pipeline on $name', (dialect) => {
       uninterrupted.map((event) => JSON.stringify([event.type, event.data])),
     );
   });
+
+  it('given an engine that died between appending ticks and enqueueing their renders, when another takes over, then every render has its job', async () => {
+    fixture = await createVillageFixture();
+    await fixture.service.start(5);
+    const runId = fixture.service.runIdFor(5);
+    const { VillageService } = await import('./village-service.js');
+    // Engine A: its appends reach the store, its enqueues never happen (it "dies" right after each append).
+    const brokenQueue = { ...fixture.messaging.queue, enqueue: async () => Promise.reject(new Error('killed')) };
+    const dying = new VillageService({ ...fixture.service.deps, queue: brokenQueue as typeof fixture.messaging.queue });
+    await expect(dying.advance(5, 60)).rejects.toThrow('killed');
+    const requested = (await fixture.services.store.readStream(`world-${runId}`)).filter((event) => event.type === 'render_requested');
+    expect(requested.length).toBeGreaterThan(0);
+    expect((await fixture.messaging.queue.depth(renderQueue)).ready).toBe(0);
+
+    // Engine B takes over: restores from the newest snapshot and the log, and enqueues the lost jobs again.
+    const successor = new VillageService({ ...fixture.service.deps });
+    await successor.advance(5, 0);
+    const outcomes = await fixture.drain();
+    expect(outcomes.filter((outcome) => outcome === 'published' || outcome === 'rejected')).toHaveLength(requested.length);
+    const content = await fixture.services.store.readStream(contentStreamId(runId));
+    const keys = content
+      .filter((event) => event.type === 'post_published' || event.type === 'post_rejected')
+      .map((event) => {
+        const data = event.data as { sourceEventId: string; channel: string; authorId: string };
+        return `${data.sourceEventId}/${data.channel}/${data.authorId}`;
+      });
+    const expected = requested.map((event) => {
+      const data = event.data as { eventId: string; channel: string; authorId: string };
+      return `${data.eventId}/${data.channel}/${data.authorId}`;
+    });
+    expect(keys.sort()).toEqual(expected.sort());
+  });
+
+  it('given two engines on one world, when both run their loops, then only the lease holder appends and a stop hands the world over', async () => {
+    fixture = await createVillageFixture({ overrides: { 'village.tick_ms': '1', 'village.lease_ms': '600' } });
+    const current = fixture;
+    await current.service.start(3);
+    const runId = current.service.runIdFor(3);
+    const { VillageService } = await import('./village-service.js');
+    const first = new VillageService({ ...current.service.deps, owner: 'engine-1' });
+    const second = new VillageService({ ...current.service.deps, owner: 'engine-2' });
+    const stopFirst = new AbortController();
+    const stopSecond = new AbortController();
+    const loops = [first.runEngine(stopFirst.signal), second.runEngine(stopSecond.signal)];
+    const version = () => current.services.store.streamVersion(`world-${runId}`);
+    const { waitUntil } = await import('../web/testing.js');
+    let head = 0;
+    await waitUntil(async () => {
+      current.clock.advance(20);
+      head = await version();
+      return head > 50;
+    }, 'ticks from the lease holder');
+    const holder = await first.lease.holder();
+    const [owner, standby, stopOwner] = holder?.owner === 'engine-1' ? [first, second, stopFirst] : [second, first, stopSecond];
+    expect(owner.lease.isHeld()).toBe(true);
+    expect(standby.lease.isHeld()).toBe(false);
+    stopOwner.abort();
+    await waitUntil(async () => {
+      current.clock.advance(20);
+      return standby.lease.isHeld() && (await version()) > head + 50;
+    }, 'the standby taking over');
+    stopFirst.abort();
+    stopSecond.abort();
+    await Promise.all(loops);
+    const report = await current.service.replay(3, undefined);
+    expect(report.identical).toBe(true);
+  });
 });
 
 describe('villageModule.background', () => {

@@ -9,8 +9,8 @@ import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { LlmGateway } from '../llm/index.js';
 import type { Metrics } from '../core/metrics.js';
+import type { LlmGateway } from '../llm/index.js';
 import { type JobWorkerOptions, KvLease, runJobWorker, runUnderLease, settleJob } from '../messaging/index.js';
 import type { JobQueue, KvStore, LeasedJob } from '../messaging/ports.js';
 import { type EventStore, type SnapshotStore, VersionConflictError } from '../store/index.js';
@@ -242,6 +242,9 @@ export class VillageService {
       persistence: { store: this.deps.store, snapshots: this.deps.snapshots },
       onEvent,
       onReplayed,
+      beforeSnapshot: async () => {
+        await this.enqueueRenders(this.pendingJobs.splice(0));
+      },
     });
     const redelivered = await this.enqueueRenders(replayedJobs);
     if (redelivered > 0)
@@ -260,6 +263,7 @@ export class VillageService {
    */
   async runEngine(signal: AbortSignal): Promise<void> {
     const world = this.catalog.catalog.world.id;
+    this.deps.metrics?.worldLeases.set({ world }, 0);
     await runUnderLease(this.lease, signal, (owned) => this.tickWhileOwned(owned), {
       logger: this.deps.logger,
       onChange: (held) => {

@@ -42,6 +42,11 @@ export interface RunOptions {
   onReplayed?: (event: VillageEvent, version: number, state: VillageState) => void;
   /** Called after each completed sim-day. */
   onDay?: (day: number) => void;
+  /**
+   * Awaited after a sim-day's events are written and before its snapshot is saved: side effects of the events so far
+   * (render jobs) must be done by then, because a restore re-derives, and so can redo, only what follows a snapshot.
+   */
+  beforeSnapshot?: () => Promise<void>;
 }
 
 export function hashSettings(settings: VillageSettings): string {
@@ -109,6 +114,7 @@ export class VillageRun {
   private readonly onEvent: RunOptions['onEvent'];
   private readonly onReplayed: RunOptions['onReplayed'];
   private readonly onDay: RunOptions['onDay'];
+  private readonly beforeSnapshot: RunOptions['beforeSnapshot'];
   private buffer: NewEvent[] = [];
   /** The sim-day whose end was already handled (so a resumed run does not end its snapshot day twice). */
   private endedDay = 0;
@@ -141,6 +147,7 @@ export class VillageRun {
     this.onEvent = options.onEvent;
     this.onReplayed = options.onReplayed;
     this.onDay = options.onDay;
+    this.beforeSnapshot = options.beforeSnapshot;
   }
 
   /** A new run: the initial state and, as its first event, `run_started`. */
@@ -242,13 +249,15 @@ export class VillageRun {
     if (this.endedDay === this.state.day) return;
     this.endedDay = this.state.day;
     await this.flush();
-    if (this.persistence && this.version > this.replayedUpTo)
+    if (this.persistence && this.version > this.replayedUpTo) {
+      await this.beforeSnapshot?.();
       await this.persistence.snapshots.save<StoredSnapshot>(
         this.streamId,
         this.version,
         { encoding: 'json', text: JSON.stringify(this.snapshot()) },
         snapshotSchemaVersion,
       );
+    }
     this.onDay?.(this.state.day);
   }
 

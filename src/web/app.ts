@@ -47,7 +47,14 @@ export async function createApp(context: WebContext, options: CreateAppOptions =
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
-  app.addHook('onRequest', createHostGuard({ host: context.config.server.host, allowedHosts: context.config.server.allowed_hosts }));
+  app.addHook(
+    'onRequest',
+    createHostGuard({
+      host: context.config.server.host,
+      allowedHosts: context.config.server.allowed_hosts,
+      openPaths: ['/health', '/metrics'],
+    }),
+  );
   await registerOpenApi(app, { version: context.version });
 
   const hub = new SseHub(context);

@@ -89,9 +89,9 @@ export interface SseFrame {
 }
 
 /** Waits until `condition` holds, checking every few milliseconds; fails with `label` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean, label: string, timeoutMs = 10_000): Promise<void> {
+export async function waitUntil(condition: () => boolean | Promise<boolean>, label: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
     await sleep(5);
   }

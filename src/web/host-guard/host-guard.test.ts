@@ -53,13 +53,13 @@ describe('host guard', () => {
 
   it.each(['localhost:8080', '127.0.0.1:41234', '[::1]:8080', 'LocalHost'])('lets Host %s through', async (host) => {
     const app = await start();
-    const response = await app.inject({ method: 'GET', url: '/health', headers: { host } });
+    const response = await app.inject({ method: 'GET', url: '/openapi.json', headers: { host } });
     expect(response.statusCode).toBe(200);
   });
 
   it('refuses a foreign Host with 403 host_not_allowed (DNS rebinding)', async () => {
     const app = await start();
-    const response = await app.inject({ method: 'GET', url: '/health', headers: { host: 'evil.example' } });
+    const response = await app.inject({ method: 'GET', url: '/openapi.json', headers: { host: 'evil.example' } });
     expect(response.statusCode).toBe(403);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.json()).toMatchObject({ code: 'host_not_allowed', status: 403, host: 'evil.example' });
@@ -74,14 +74,14 @@ describe('host guard', () => {
   it('allows server.allowed_hosts and a non-wildcard server.host, ignoring the port', async () => {
     harness = await createTestApp({ configText: '[server]\nhost = "10.0.0.5"\nallowed_hosts = ["koivulahti.lan"]\n' });
     for (const host of ['10.0.0.5:9999', 'koivulahti.lan', 'KOIVULAHTI.lan:8080']) {
-      expect((await harness.app.inject({ method: 'GET', url: '/health', headers: { host } })).statusCode, host).toBe(200);
+      expect((await harness.app.inject({ method: 'GET', url: '/openapi.json', headers: { host } })).statusCode, host).toBe(200);
     }
-    expect((await harness.app.inject({ method: 'GET', url: '/health', headers: { host: '10.0.0.6' } })).statusCode).toBe(403);
+    expect((await harness.app.inject({ method: 'GET', url: '/openapi.json', headers: { host: '10.0.0.6' } })).statusCode).toBe(403);
   });
 
   it('does not accept the wildcard listen address as a Host', async () => {
     const app = await start({ 'server.host': '0.0.0.0' });
-    const response = await app.inject({ method: 'GET', url: '/health', headers: { host: '0.0.0.0:8080' } });
+    const response = await app.inject({ method: 'GET', url: '/openapi.json', headers: { host: '0.0.0.0:8080' } });
     expect(response.statusCode).toBe(403);
   });
 

@@ -11,6 +11,8 @@
  *   (curl, server-to-server) pass: browsers always send Origin on cross-origin state-changing requests.
  * - Because ports are ignored, another local service on the same machine counts as same-site; it already runs with
  *   the user's rights.
+ * - `openPaths` (GET only: /health and /metrics) answer any Host: orchestrators and Prometheus reach a process by its
+ *   pod or container address, and these answers carry counts, never user data.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
@@ -20,6 +22,8 @@ export interface HostGuardOptions {
   host: string;
   /** `server.allowed_hosts`, extra names the server is reached by (a LAN name, a reverse proxy's name). */
   allowedHosts: readonly string[];
+  /** Paths served to GET and HEAD requests whatever their Host (exact match, query string ignored). */
+  openPaths?: readonly string[];
 }
 
 const loopbackHosts = ['localhost', '127.0.0.1', '::1'];
@@ -58,7 +62,9 @@ export function allowedHostSet(options: HostGuardOptions): Set<string> {
 /** An `onRequest` hook enforcing the policy above. */
 export function createHostGuard(options: HostGuardOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const allowed = allowedHostSet(options);
+  const openPaths = new Set(options.openPaths ?? []);
   return async (request) => {
+    if ((request.method === 'GET' || request.method === 'HEAD') && openPaths.has(request.url.split('?')[0] ?? '')) return;
     const hostHeader = request.headers.host;
     const host = hostHeader === undefined ? undefined : normalizeHost(hostHeader);
     if (host === undefined || !allowed.has(host)) {

@@ -70,9 +70,14 @@ describe('GET /metrics', () => {
     expect((await harness.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
   });
 
-  it('refuses a Host that is not allowed, like every other route', async () => {
+  it('answers a scraper that reaches the process by its pod address, while other routes still refuse that Host', async () => {
     const { app } = await startWithMetrics();
-    const response = await app.inject({ method: 'GET', url: '/metrics', headers: { host: 'evil.example' } });
-    expect(response.statusCode).toBe(403);
+    const scraped = await app.inject({ method: 'GET', url: '/metrics', headers: { host: '10.42.0.17:8080' } });
+    expect(scraped.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/health', headers: { host: '10.42.0.17:8080' } })).statusCode).toBe(200);
+    const page = await app.inject({ method: 'GET', url: '/openapi.json', headers: { host: '10.42.0.17:8080' } });
+    expect(page.statusCode).toBe(403);
+    const posted = await app.inject({ method: 'POST', url: '/metrics', headers: { host: 'evil.example' } });
+    expect(posted.statusCode).toBe(403);
   });
 });
