@@ -33,6 +33,7 @@ export function chatService(runtime: ProductServices): ChatService {
       snapshots: runtime.snapshots,
       villagers: villagerSource(runtime),
       metrics: runtime.metrics,
+      kv: runtime.messaging.kv,
     });
     runtime.metrics?.watchQueue(postTurnQueue, runtime.messaging.queue);
     services.set(runtime.store, service);
@@ -70,13 +71,20 @@ export const chatModule: ProductModule = {
     };
   },
   background: {
-    /** Read-model upkeep: the cold-start rebuild, closing replies a crash left open, snapshots and nightly backups. */
+    /**
+     * Read-model upkeep: the cold-start rebuild, closing replies a crashed process left open (at start, and in
+     * distributed mode whenever a reply's heartbeat stops), snapshots and nightly backups.
+     */
     async engine(runtime, signal) {
       const service = chatService(runtime);
       await service.init();
       await service.coldStartIfNeeded();
       await service.closeOrphans();
-      await Promise.all([service.runSnapshots(signal), runNightlyBackups(runtime.config, runtime.clock, runtime.logger, signal)]);
+      await Promise.all([
+        service.runSnapshots(signal),
+        service.runOrphanChecks(signal),
+        runNightlyBackups(runtime.config, runtime.clock, runtime.logger, signal),
+      ]);
     },
     /** Post-turn passes (edges, memories, significance, time): any number of processes. */
     async worker(runtime, signal) {

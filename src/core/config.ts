@@ -142,6 +142,7 @@ export const configSchema = z.strictObject({
         .regex(/^(\d{1,2}:\d{2})?$/, 'HH:MM (local time) or "" to turn nightly backups off')
         .default('03:00'),
       backups_keep: z.coerce.number().int().min(1).max(365).default(14),
+      generation_heartbeat_ms: z.coerce.number().int().min(100).max(60_000).default(5_000),
       backup_dir: z.string().min(1).default('./data/backups'),
     })
     .prefault({}),

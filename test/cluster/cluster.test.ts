@@ -4,8 +4,11 @@
  * process dies.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type OpenAITestServer, startOpenAITestServer } from '../../src/llm/testing/openai-test-server.js';
+import { outboxStreamName } from '../../src/messaging/index.js';
+import { connectTestNats } from '../../src/messaging/testing.js';
 import { EventStore, openDatabase, SnapshotStore } from '../../src/store/index.js';
 import { defaultVillageSettings, hashSettings, loadCatalog, replayRun, runIdFor } from '../../src/village/index.js';
 import { SseClient } from '../../src/web/testing.js';
@@ -229,6 +232,63 @@ describe.skipIf(skip)('cluster on PostgreSQL and NATS', () => {
     expect(sample(await second.metrics(), 'koivulahti_queue_depth', 'queue="village-render",state="dead"')).toBe(0);
   });
 
+  it('given an api process killed while streaming a reply, then an engine closes the reply with the text streamed so far and the chat goes on', async () => {
+    writer = await startOpenAITestServer();
+    const chunks = Array.from({ length: 60 }, (_, index) => `sana${index} `);
+    writer.setDefault((request) =>
+      request.body?.stream === true
+        ? { type: 'stream', chunks, chunkDelayMs: 100 }
+        : // Classifier and kickoff calls: not JSON, so the chat uses its heuristics (the fallback).
+          { type: 'chat', content: 'no json here' },
+    );
+    cluster = await Cluster.open({
+      config: villageConfig('[chat]\nbackup_at = ""\ngeneration_heartbeat_ms = 300\n').replace('autostart = true', 'autostart = false'),
+      environment: llmEnvironment(writer),
+    });
+    const current = cluster;
+    const [api1, api2] = await current.start('api', 'api');
+    await current.start('engine', 'worker');
+    if (!api1 || !api2) throw new Error('no api');
+    const json = (api: RoleProcess, path: string, body: unknown) =>
+      fetch(`${api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await json(api1, '/api/you', { name: 'Sam', pronouns: 'they/them', persona: 'nurse' })).status).toBe(200);
+    const created = await json(api1, '/api/bots', {
+      name: 'Aino',
+      persona: 'barista',
+      voice_samples: '"Hi."',
+      traits: 'dry',
+      kickoff_prose: 'Evening at the cafe.',
+    });
+    const { bot_id } = (await created.json()) as { bot_id: string };
+    const { parse } = (await (await fetch(`${api1.url}/api/bots/${bot_id}/kickoff`, { method: 'POST' })).json()) as { parse: unknown };
+    const { chat_id } = (await (await json(api1, '/api/chats', { bot_id, kickoff: parse })).json()) as { chat_id: string };
+
+    const tab = await SseClient.open(`${api2.url}/stream?topics=chat-${chat_id}`);
+    expect((await json(api1, `/api/chats/${chat_id}/turns`, { text: '"Tell me a long story."' })).status).toBe(202);
+    await tab.waitFor((frames) => frames.filter((frame) => frame.event === 'chat-delta').length >= 8, 'deltas on api 2');
+    await current.stop(api1, 'SIGKILL');
+    const streamed = tab
+      .events()
+      .filter((frame) => frame.event === 'chat-delta')
+      .map((frame) => (JSON.parse(frame.data ?? '{}') as { text: string }).text)
+      .join('');
+
+    await waitFor(async () => tab.events().some((frame) => frame.event === 'assistant_turn'), 'the engine to close the reply', 30_000);
+    const closed = tab.events().find((frame) => frame.event === 'assistant_turn');
+    // A durable frame's data is `{ ..., data: <the event's data> }`.
+    const { data } = JSON.parse(closed?.data ?? '{}') as { data: { text: string; ended: string } };
+    expect(data.ended).toBe('shutdown');
+    // The kept text is what streamed up to the last heartbeat: a non-empty prefix of what the tab saw (or all of it).
+    expect(data.text.length).toBeGreaterThan(0);
+    expect(streamed.startsWith(data.text) || data.text.startsWith(streamed)).toBe(true);
+    tab.close();
+
+    const read = (await (await fetch(`${api2.url}/api/chats/${chat_id}`)).json()) as { streaming_turn_id: string | null };
+    expect(read.streaming_turn_id).toBeNull();
+    // The chat is not locked: the next turn goes through the surviving api.
+    expect((await json(api2, `/api/chats/${chat_id}/turns`, { text: '"Go on."' })).status).toBe(202);
+  });
+
   it('streams a village post and a chat turn made through one api process to an SSE client of another', async () => {
     cluster = await Cluster.open({ config: villageConfig('[chat]\nbackup_at = ""\n') });
     const current = cluster;
@@ -269,5 +329,19 @@ describe.skipIf(skip)('cluster on PostgreSQL and NATS', () => {
     // The post-turn passes ran in the worker process and their memory reached api 2's stream too.
     await tab.waitFor((frames) => frames.some((frame) => frame.event === 'memory_written'), 'the memory from the worker');
     tab.close();
+
+    // The engine's outbox relay mirrored the log to JetStream, chat events included, for outside consumers.
+    const connection = await connectTestNats();
+    try {
+      const manager = await jetstreamManager(connection);
+      const subjects = await waitFor(async () => {
+        const info = await manager.streams.info(outboxStreamName(current.prefix), { subjects_filter: '>' });
+        const found = Object.keys(info.state.subjects ?? {});
+        return found.includes(`${current.prefix}.events.chat`) ? found : undefined;
+      }, 'chat events on the outbox stream');
+      expect(subjects).toContain(`${current.prefix}.events.village`);
+    } finally {
+      await connection.close();
+    }
   });
 });

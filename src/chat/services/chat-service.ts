@@ -4,6 +4,7 @@
  * must survive is an event on the chat's stream.
  */
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../core/clock.js';
 import type { Config } from '../../core/config.js';
 import { AppError, NotFoundError, ValidationError } from '../../core/errors.js';
@@ -12,7 +13,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { LlmGateway } from '../../llm/index.js';
 import { runJobWorker } from '../../messaging/index.js';
-import type { EventBus, JobQueue } from '../../messaging/ports.js';
+import type { EventBus, JobQueue, KvStore } from '../../messaging/ports.js';
 import type { StoreDatabase } from '../../store/database.js';
 import { type EventStore, type RecordedEvent, VersionConflictError } from '../../store/event-store.js';
 import type { SnapshotStore } from '../../store/snapshots.js';
@@ -81,6 +82,8 @@ export interface ChatServiceDeps {
   /** The village's NPCs as characters (wired by index.ts through the village's index.ts); absent: no villagers. */
   villagers?: VillagerSource;
   metrics?: Metrics | undefined;
+  /** Distributed mode: where streaming replies keep their heartbeat, so an engine can close one whose process died. */
+  kv?: KvStore | undefined;
 }
 
 /** What the chat needs of the village: its NPCs, an NPC's Character Card, and an NPC's village memories as text. */
@@ -106,6 +109,15 @@ export interface RewindPreview {
 export const preRewindSnapshotStream = (chatId: string): string => `${chatStreamId(chatId)}.pre-rewind`;
 
 export const postTurnQueue = 'chat-post-turn';
+
+/** What a streaming reply keeps in KV (distributed mode): its turn, its text so far and when it last beat. */
+interface GenerationHeartbeat {
+  turn_id: string;
+  text: string;
+  beat_at: number;
+}
+
+const generationKey = (chatId: string) => `chat.generation.${chatId}`;
 const controlTopic = 'chat.control';
 
 export interface PostTurnJob {
@@ -392,9 +404,34 @@ export class ChatService {
     const controller = new AbortController();
     const generation: Generation = { chatId, turnId, controller, text: '', seq: 0, done: Promise.resolve() };
     this.generations.set(chatId, generation);
-    generation.done = this.generate(generation, messages, context).catch((error: unknown) => {
-      this.deps.logger.error({ chatId, turnId, error: (error as Error).message }, 'chat reply could not be stored');
-    });
+    const stopBeating = this.beat(generation);
+    generation.done = this.generate(generation, messages, context)
+      .catch((error: unknown) => {
+        this.deps.logger.error({ chatId, turnId, error: (error as Error).message }, 'chat reply could not be stored');
+      })
+      .finally(stopBeating);
+  }
+
+  /**
+   * Distributed mode: keeps `chat.generation.<chat id>` alive in KV with the reply's text so far while it streams; an
+   * engine that finds a streaming reply without a live heartbeat closes it with that text (`closeOrphans`).
+   */
+  private beat(generation: Generation): () => Promise<void> {
+    const kv = this.deps.kv;
+    if (!kv || this.deps.messagingKind === 'memory') return async () => undefined;
+    const key = generationKey(generation.chatId);
+    const everyMs = this.settings.generation_heartbeat_ms;
+    const put = () =>
+      kv
+        .put(key, { turn_id: generation.turnId, text: generation.text, beat_at: this.deps.clock.now() } satisfies GenerationHeartbeat)
+        .catch((error: unknown) => this.deps.logger.warn({ key, error: (error as Error).message }, 'chat: heartbeat failed'));
+    void put();
+    const timer = setInterval(() => void put(), everyMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await kv.delete(key).catch(() => undefined);
+    };
   }
 
   private async generate(generation: Generation, messages: PromptMessage[], context: Record<string, unknown>): Promise<void> {
@@ -474,18 +511,63 @@ export class ChatService {
     return true;
   }
 
-  /** Closes replies left streaming by a crash (single-process mode only). */
-  async closeOrphans(): Promise<number> {
-    if (this.deps.messagingKind !== 'memory') return 0;
+  /**
+   * Closes replies left streaming by a crash. Single process: every streaming reply this process does not generate.
+   * Distributed: a reply whose heartbeat was missing at this check and the one before (`suspects` carries it over),
+   * closed with the text of its last heartbeat. Safe to run in several processes: closing checks the chat's version.
+   */
+  async closeOrphans(suspects?: Map<string, string>): Promise<number> {
+    const distributed = this.deps.messagingKind !== 'memory';
+    if (distributed && (!this.deps.kv || !suspects)) return 0;
     let closed = 0;
+    const seen = new Set<string>();
     for (const chat of await this.read.chats()) {
       const turnId = chat.state.streamingTurnId;
-      if (turnId && !this.generations.has(chat.chat_id)) {
+      if (!turnId || this.generations.has(chat.chat_id)) continue;
+      if (!distributed) {
         await this.finishReply(chat.chat_id, turnId, '', 'shutdown', 'none', 'the server stopped while this reply was streaming');
         closed++;
+        continue;
       }
+      const heartbeat = (await this.deps.kv?.get<GenerationHeartbeat>(generationKey(chat.chat_id)))?.value;
+      const alive = heartbeat?.turn_id === turnId && this.deps.clock.now() - heartbeat.beat_at < this.settings.generation_heartbeat_ms * 3;
+      if (alive) {
+        suspects?.delete(chat.chat_id);
+        continue;
+      }
+      seen.add(chat.chat_id);
+      if (suspects?.get(chat.chat_id) !== turnId) {
+        suspects?.set(chat.chat_id, turnId);
+        continue;
+      }
+      await this.finishReply(
+        chat.chat_id,
+        turnId,
+        heartbeat?.turn_id === turnId ? heartbeat.text : '',
+        'shutdown',
+        'none',
+        'the process generating this reply stopped; the text streamed until then is kept',
+      );
+      suspects?.delete(chat.chat_id);
+      await this.deps.kv?.delete(generationKey(chat.chat_id)).catch(() => undefined);
+      this.deps.logger.warn({ chatId: chat.chat_id, turnId }, 'chat: closed a reply whose generating process died');
+      closed++;
     }
+    for (const chatId of [...(suspects?.keys() ?? [])]) if (!seen.has(chatId)) suspects?.delete(chatId);
     return closed;
+  }
+
+  /** Distributed mode: checks for orphaned replies every two heartbeats until the signal aborts. */
+  async runOrphanChecks(signal: AbortSignal): Promise<void> {
+    if (this.deps.messagingKind === 'memory' || !this.deps.kv) return;
+    const suspects = new Map<string, string>();
+    while (!signal.aborted) {
+      await sleep(this.settings.generation_heartbeat_ms * 2, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) break;
+      await this.closeOrphans(suspects).catch((error: unknown) =>
+        this.deps.logger.warn({ error: (error as Error).message }, 'chat: orphan check failed'),
+      );
+    }
   }
 
   /** The reply streaming in this process, for a tab that opens mid-stream. */
