@@ -51,6 +51,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       {
         routes: serveProducts ? products.map((product) => product.routes(services)) : [],
         productsWithPages: serveProducts ? products.map((product) => product.name) : [],
+        surface: serveProducts ? 'full' : 'operations',
       },
     );
     await app.listen({ host: config.server.host, port: config.server.port });

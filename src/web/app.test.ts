@@ -26,4 +26,17 @@ describe('createApp', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ name: 'Aino', note: '<script>' });
   });
+
+  it('given the operations surface (engine, worker), then only /health answers and the pages, docs and streams do not', async () => {
+    harness = await createTestApp({ surface: 'operations' });
+    expect((await harness.app.inject({ url: '/health' })).statusCode).toBe(200);
+    for (const url of ['/', '/openapi.json', '/stream?topics=x', '/static/htmx.min.js'])
+      expect((await harness.app.inject({ url })).statusCode, url).toBe(404);
+    const full = await createTestApp();
+    try {
+      expect((await full.app.inject({ url: '/openapi.json' })).statusCode).toBe(200);
+    } finally {
+      await full.close();
+    }
+  });
 });

@@ -27,6 +27,11 @@ export interface CreateAppOptions {
   routes?: ReadonlyArray<FastifyPluginAsync | FastifyPluginAsyncZod>;
   /** Products whose routes include their own landing page (`/village`, `/chat`, `/tips`). */
   productsWithPages?: readonly string[];
+  /**
+   * `operations`: only `/health` and `/metrics` (engine and worker processes, which serve no users). Default `full`:
+   * also OpenAPI, the SSE hub, static assets and the shell's pages.
+   */
+  surface?: 'full' | 'operations';
 }
 
 export async function createApp(context: WebContext, options: CreateAppOptions = {}): Promise<FastifyInstance> {
@@ -55,7 +60,8 @@ export async function createApp(context: WebContext, options: CreateAppOptions =
       openPaths: ['/health', '/metrics'],
     }),
   );
-  await registerOpenApi(app, { version: context.version });
+  const full = options.surface !== 'operations';
+  if (full) await registerOpenApi(app, { version: context.version });
 
   const hub = new SseHub(context);
   app.decorate('sse', hub);
@@ -64,11 +70,13 @@ export async function createApp(context: WebContext, options: CreateAppOptions =
 
   await app.register(healthRoutes(context));
   if (context.metrics) await app.register(metricsRoutes(context.metrics));
-  await app.register(hub.routes);
-  await app.register(staticRoutes());
-  await app.register(
-    pageRoutes(context, { liveConnections: () => hub.connections().length, productsWithPages: options.productsWithPages ?? [] }),
-  );
+  if (full) {
+    await app.register(hub.routes);
+    await app.register(staticRoutes());
+    await app.register(
+      pageRoutes(context, { liveConnections: () => hub.connections().length, productsWithPages: options.productsWithPages ?? [] }),
+    );
+  }
   for (const routes of options.routes ?? []) await app.register(routes as FastifyPluginAsync);
   return app;
 }

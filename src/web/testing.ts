@@ -192,13 +192,17 @@ export interface TestApp {
 /** createApp on a fresh test context. */
 export interface TestAppOptions extends TestConfigOptions {
   routes?: CreateAppOptions['routes'];
+  surface?: CreateAppOptions['surface'];
   /** Replaces parts of the context the app sees, e.g. `{ logger }` or `{ storeKind: 'postgres' }`. */
   context?: Partial<WebContext>;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const context = await createTestContext(options);
-  const app = await createApp({ ...context, ...options.context }, options.routes ? { routes: options.routes } : {});
+  const app = await createApp(
+    { ...context, ...options.context },
+    { ...(options.routes ? { routes: options.routes } : {}), ...(options.surface ? { surface: options.surface } : {}) },
+  );
   return {
     app,
     context,
