@@ -225,16 +225,17 @@ export class VillageService {
     let lastHappening: Happening | undefined;
     const runId = this.runIdFor(seed);
     const replayedJobs: RenderJobPayload[] = [];
-    const onEvent = (event: VillageEvent) => {
-      if (event.type === 'village_event') lastHappening = event.data;
-      else if (event.type === 'render_requested' && run && lastHappening?.id === event.data.eventId)
-        this.pendingJobs.push(buildRenderJob(run.identity.runId, this.index, run.state, lastHappening, event.data));
-    };
-    const onReplayed = (event: VillageEvent, _version: number, state: VillageState) => {
+    // The render job of a `render_requested` is built from the state right after it: into `pendingJobs` for new
+    // events, into `replayedJobs` for the ones a restore re-derives.
+    const collect = (into: RenderJobPayload[], event: VillageEvent, state: VillageState) => {
       if (event.type === 'village_event') lastHappening = event.data;
       else if (event.type === 'render_requested' && lastHappening?.id === event.data.eventId)
-        replayedJobs.push(buildRenderJob(runId, this.index, state, lastHappening, event.data));
+        into.push(buildRenderJob(runId, this.index, state, lastHappening, event.data));
     };
+    const onEvent = (event: VillageEvent) => {
+      if (run) collect(this.pendingJobs, event, run.state);
+    };
+    const onReplayed = (event: VillageEvent, _version: number, state: VillageState) => collect(replayedJobs, event, state);
     run = await VillageRun.restore({
       catalog: this.catalog,
       seed,
