@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { apiReadsBenchmark } from './benchmarks/api-reads.js';
 import { chatTurnBenchmark } from './benchmarks/chat-turn.js';
+import { clusterBenchmark } from './benchmarks/cluster.js';
 import { eventStoreBenchmark } from './benchmarks/event-store.js';
 import { llmGatewayBenchmark } from './benchmarks/llm-gateway.js';
 import { sseFanoutBenchmark } from './benchmarks/sse-fanout.js';
@@ -32,6 +33,7 @@ export const benchmarks: Benchmark[] = [
   chatTurnBenchmark,
   tipsBenchmark,
   apiReadsBenchmark,
+  clusterBenchmark,
 ];
 
 const { values } = parseArgs({
