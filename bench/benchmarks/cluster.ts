@@ -7,20 +7,11 @@
  * Skipped with a note when PostgreSQL or NATS is not reachable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startOpenAITestServer } from '../../src/llm/testing/openai-test-server.js';
 import { isNatsReachable } from '../../src/messaging/testing.js';
 import { isPostgresReachable } from '../../src/store/testing.js';
-import { Cluster, type RoleProcess, sample } from '../../test/cluster/harness.js';
+import { Cluster, leaseHolder, llmEnvironment, startPostWriter } from '../../test/cluster/harness.js';
 import { round } from '../lib/measure.js';
 import { type Benchmark, type ResultRow, row } from '../lib/types.js';
-
-async function leaseHolder(engines: RoleProcess[]): Promise<RoleProcess | undefined> {
-  for (const engine of engines) {
-    const text = await engine.metrics().catch(() => '');
-    if (sample(text, 'koivulahti_world_lease_held', 'world="koivulahti"') === 1) return engine;
-  }
-  return undefined;
-}
 
 async function until<T>(read: () => Promise<T | undefined>, label: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -53,23 +44,10 @@ async function failover(signal: 'SIGTERM' | 'SIGKILL', leaseMs: number): Promise
 
 /** Render jobs per second drained by `workers` worker processes from a backlog the engine built without them. */
 async function drainRate(workers: number, modelDelayMs: number, backlog: number): Promise<{ rate: number; jobs: number }> {
-  const model = await startOpenAITestServer();
-  model.setDefault((request) => {
-    const prompt = ((request.body?.messages ?? []) as Array<{ content: string }>).map((message) => message.content).join('\n');
-    const field = (name: string) => new RegExp(`${name}="([^"]+)"`).exec(prompt)?.[1] ?? 'unknown';
-    const post = {
-      channel: field('channel'),
-      author_id: field('author_id'),
-      source_event_id: field('source_event_id'),
-      tone: 'friendly',
-      text: 'Kylässä tapahtui.',
-      tags: [],
-    };
-    return { type: 'chat', content: JSON.stringify(post), delayMs: modelDelayMs };
-  });
+  const model = await startPostWriter(modelDelayMs);
   const cluster = await Cluster.open({
     config: `[village]\nautostart = true\nseed = 3\ntick_ms = 20\nrender_workers = 2\n\n[llm]\nconcurrency = 8\n`,
-    environment: { LLM_PROVIDER: 'openai-compatible', LLM_BASE_URL: model.url, LLM_MODEL: 'bench', LLM_API_KEY: 'bench' },
+    environment: llmEnvironment(model),
   });
   try {
     const [api] = await cluster.start('api');

@@ -12,7 +12,7 @@ import { connectTestNats } from '../../src/messaging/testing.js';
 import { EventStore, openDatabase, SnapshotStore } from '../../src/store/index.js';
 import { defaultVillageSettings, hashSettings, loadCatalog, replayRun, runIdFor } from '../../src/village/index.js';
 import { SseClient } from '../../src/web/testing.js';
-import { Cluster, clusterSkipReason, type RoleProcess, sample } from './harness.js';
+import { Cluster, clusterSkipReason, leaseHolder, llmEnvironment, type RoleProcess, sample, startPostWriter } from './harness.js';
 
 const skip = await clusterSkipReason();
 
@@ -40,34 +40,6 @@ backoff_base_ms = 100
 ${extra}
 `;
 
-/** A writer that answers each render prompt with a valid post for the job it names, after `delayMs`. */
-async function slowWriter(delayMs: number): Promise<OpenAITestServer> {
-  const server = await startOpenAITestServer();
-  server.setDefault((request) => {
-    const messages = (request.body?.messages ?? []) as Array<{ content: string }>;
-    const prompt = messages.map((message) => message.content).join('\n');
-    const field = (name: string) => new RegExp(`${name}="([^"]+)"`).exec(prompt)?.[1] ?? 'unknown';
-    const post = {
-      channel: field('channel'),
-      author_id: field('author_id'),
-      source_event_id: field('source_event_id'),
-      tone: 'friendly',
-      text: `Kylällä tapahtui taas (${field('source_event_id')}).`,
-      tags: ['kylä'],
-      safety_notes: null,
-    };
-    return { type: 'chat', content: JSON.stringify(post), delayMs };
-  });
-  return server;
-}
-
-const llmEnvironment = (server: OpenAITestServer) => ({
-  LLM_PROVIDER: 'openai-compatible',
-  LLM_BASE_URL: server.url,
-  LLM_MODEL: 'test-writer',
-  LLM_API_KEY: 'test-key',
-});
-
 async function waitFor<T>(read: () => Promise<T | undefined | false>, label: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -88,14 +60,6 @@ async function worldVersion(current: Cluster): Promise<number> {
     `world-${runId()}`,
   ]);
   return Number(rows[0]?.version ?? 0);
-}
-
-async function leaseHolder(engines: RoleProcess[]): Promise<RoleProcess | undefined> {
-  for (const engine of engines) {
-    const text = await engine.metrics().catch(() => '');
-    if (sample(text, 'koivulahti_world_lease_held', 'world="koivulahti"') === 1) return engine;
-  }
-  return undefined;
 }
 
 /** Keys `<event>/<channel>/<author>` of every render the world log asked for, and of every post written. */
@@ -134,7 +98,7 @@ async function drained(current: Cluster, worker: RoleProcess): Promise<void> {
 
 describe.skipIf(skip)('cluster on PostgreSQL and NATS', () => {
   it('given 2 api, 2 engines and 2 workers, when the owning engine and a worker are killed mid-run, then the run continues with no gap, duplicate or lost post', async () => {
-    writer = await slowWriter(150);
+    writer = await startPostWriter(150);
     cluster = await Cluster.open({ config: villageConfig(), environment: llmEnvironment(writer) });
     const current = cluster;
     const [api1, api2] = await current.start('api', 'api');
@@ -197,7 +161,7 @@ describe.skipIf(skip)('cluster on PostgreSQL and NATS', () => {
   });
 
   it('given one worker with renders in flight, when it gets SIGTERM, then it exits cleanly and no job is lost or done twice', async () => {
-    writer = await slowWriter(400);
+    writer = await startPostWriter(400);
     cluster = await Cluster.open({ config: villageConfig(), environment: llmEnvironment(writer) });
     const current = cluster;
     const [api] = await current.start('api');

@@ -6,14 +6,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { type OpenAITestServer, startOpenAITestServer } from '../../src/llm/testing/openai-test-server.js';
 import { connectTestNats, natsSkipReason, removeNatsPrefix, testNatsUrl, uniqueNatsPrefix } from '../../src/messaging/testing.js';
 import { isPostgresReachable, testPostgresUrl } from '../../src/store/testing.js';
+import { freePort, waitForHealth } from '../e2e/harness.js';
 
 const repository = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -48,18 +49,6 @@ export interface ClusterOptions {
   environment?: Record<string, string>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** The value of a Prometheus sample `name{labels}` in `text` (labels matched as a substring), or undefined. */
 export function sample(text: string, name: string, labels = ''): number | undefined {
   for (const line of text.split('\n')) {
@@ -68,6 +57,44 @@ export function sample(text: string, name: string, labels = ''): number | undefi
     if (rest.startsWith('{') ? !rest.includes(labels) : labels !== '') continue;
     if (!rest.startsWith('{') && !rest.startsWith(' ')) continue;
     return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+/**
+ * A loopback OpenAI-protocol writer answering each village render prompt, after `delayMs`, with a valid post for the
+ * job the prompt names (its channel, author and source event).
+ */
+export async function startPostWriter(delayMs: number): Promise<OpenAITestServer> {
+  const server = await startOpenAITestServer();
+  server.setDefault((request) => {
+    const messages = (request.body?.messages ?? []) as Array<{ content: string }>;
+    const prompt = messages.map((message) => message.content).join('\n');
+    const field = (name: string) => new RegExp(`${name}="([^"]+)"`).exec(prompt)?.[1] ?? 'unknown';
+    const post = {
+      channel: field('channel'),
+      author_id: field('author_id'),
+      source_event_id: field('source_event_id'),
+      tone: 'friendly',
+      text: `Kylällä tapahtui taas (${field('source_event_id')}).`,
+      tags: ['kylä'],
+      safety_notes: null,
+    };
+    return { type: 'chat', content: JSON.stringify(post), delayMs };
+  });
+  return server;
+}
+
+/** The environment that points every LLM alias at `server`. */
+export function llmEnvironment(server: OpenAITestServer): Record<string, string> {
+  return { LLM_PROVIDER: 'openai-compatible', LLM_BASE_URL: server.url, LLM_MODEL: 'test-writer', LLM_API_KEY: 'test-key' };
+}
+
+/** The engine whose /metrics says it holds the lease of the Koivulahti world, if any. */
+export async function leaseHolder(engines: RoleProcess[]): Promise<RoleProcess | undefined> {
+  for (const engine of engines) {
+    const text = await engine.metrics().catch(() => '');
+    if (sample(text, 'koivulahti_world_lease_held', 'world="koivulahti"') === 1) return engine;
   }
   return undefined;
 }
@@ -122,17 +149,8 @@ export class Cluster {
     const port = await freePort();
     const process = this.spawn(role, ['--port', String(port), '--host', '127.0.0.1'], `http://127.0.0.1:${port}`);
     this.processes.push(process);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (process.child.exitCode !== null) throw new Error(`${process.name} exited with ${process.child.exitCode}:\n${process.output()}`);
-      try {
-        if ((await fetch(`${process.url}/health`)).ok) return process;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`${process.name} did not become healthy:\n${process.output()}`);
-      await sleep(100);
-    }
+    await waitForHealth(process.url, process.child, process.output, 60_000);
+    return process;
   }
 
   private spawn(command: string, args: string[], url = ''): RoleProcess {
