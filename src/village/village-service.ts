@@ -124,44 +124,38 @@ export class VillageService {
     return this.queries.getRun(await this.currentRunId());
   }
 
-  private async recordControl(runId: string, action: string, data: Record<string, unknown>): Promise<void> {
-    await this.deps.store.append(contentStreamId(runId), 'any', [{ type: 'run_control', data: { action, ...data } }]);
-  }
-
-  async start(seed?: number): Promise<RunControl> {
+  /**
+   * Writes the control flag with `change` over the previous one (defaults from config) and records the action on the
+   * run's content stream with the fields in `recorded`.
+   */
+  private async changeControl(
+    action: 'start' | 'stop' | 'speed',
+    change: Partial<RunControl>,
+    recorded: ReadonlyArray<keyof RunControl>,
+  ): Promise<RunControl> {
     const previous = await this.control();
+    const village = this.deps.config.village;
     const control: RunControl = {
-      seed: seed ?? previous?.seed ?? this.deps.config.village.seed,
-      running: true,
-      speed: previous?.speed ?? this.deps.config.village.speed,
+      seed: change.seed ?? previous?.seed ?? village.seed,
+      running: change.running ?? previous?.running ?? false,
+      speed: change.speed ?? previous?.speed ?? village.speed,
     };
     await this.deps.kv.put(controlKey, control);
-    await this.recordControl(this.runIdFor(control.seed), 'start', { seed: control.seed, speed: control.speed });
+    const data = Object.fromEntries(recorded.map((field) => [field, control[field]]));
+    await this.deps.store.append(contentStreamId(this.runIdFor(control.seed)), 'any', [{ type: 'run_control', data: { action, ...data } }]);
     return control;
   }
 
-  async stop(): Promise<RunControl> {
-    const previous = await this.control();
-    const control: RunControl = {
-      seed: previous?.seed ?? this.deps.config.village.seed,
-      running: false,
-      speed: previous?.speed ?? this.deps.config.village.speed,
-    };
-    await this.deps.kv.put(controlKey, control);
-    await this.recordControl(this.runIdFor(control.seed), 'stop', { seed: control.seed });
-    return control;
+  start(seed?: number): Promise<RunControl> {
+    return this.changeControl('start', { running: true, ...(seed !== undefined ? { seed } : {}) }, ['seed', 'speed']);
   }
 
-  async setSpeed(speed: number): Promise<RunControl> {
-    const previous = await this.control();
-    const control: RunControl = {
-      seed: previous?.seed ?? this.deps.config.village.seed,
-      running: previous?.running ?? false,
-      speed,
-    };
-    await this.deps.kv.put(controlKey, control);
-    await this.recordControl(this.runIdFor(control.seed), 'speed', { seed: control.seed, speed });
-    return control;
+  stop(): Promise<RunControl> {
+    return this.changeControl('stop', { running: false }, ['seed']);
+  }
+
+  setSpeed(speed: number): Promise<RunControl> {
+    return this.changeControl('speed', { speed }, ['seed', 'speed']);
   }
 
   async replay(seed: number, fromSimTs: string | undefined): Promise<ReplayReport> {
