@@ -6,7 +6,7 @@
 # See docs/deployment.md for the distributed topology and docker-compose.yml.
 
 # ---- build: install every dependency, compile TypeScript, then drop the dev dependencies ----
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # better-sqlite3 downloads a prebuilt binary; python3, make and g++ let node-gyp compile it when none fits.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
@@ -27,7 +27,7 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: compiled code, production dependencies, non-root ----
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app

@@ -1,11 +1,13 @@
-// Reads vitest JSON reports and prints per-suite counts (PostgreSQL, NATS, browser) and the closing line.
+// Reads vitest JSON reports and the checks file of .ci/run (`NAME ok|failed` per line), prints per-suite counts
+// (PostgreSQL, NATS, browser, cluster, Node 24) and the closing line.
 import { existsSync, readFileSync } from 'node:fs';
 
-const [unitPath, e2ePath, lintFailed = '0', typecheckFailed = '0'] = process.argv.slice(2);
+const [unitPath, e2ePath, node24Path, checksPath] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const groups = { postgres: [0, 0, 0], nats: [0, 0, 0], browser: [0, 0, 0], cluster: [0, 0, 0] };
+const groups = { postgres: [0, 0, 0], nats: [0, 0, 0], browser: [0, 0, 0], cluster: [0, 0, 0], node24: [0, 0, 0] };
+const fileGroups = new Set(['browser', 'cluster', 'node24']);
 
 function tally(path, group) {
   if (!path || !existsSync(path)) {
@@ -25,7 +27,7 @@ function tally(path, group) {
       const fileGroup = group && (file.name ?? '').includes('/test/cluster/') ? 'cluster' : group;
       const keys = fileGroup
         ? [fileGroup]
-        : Object.keys(groups).filter((key) => key !== 'browser' && key !== 'cluster' && name.includes(key));
+        : Object.keys(groups).filter((key) => !fileGroups.has(key) && name.includes(key));
       for (const key of keys) groups[key][index] += 1;
     }
     if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) {
@@ -37,15 +39,19 @@ function tally(path, group) {
 
 tally(unitPath);
 tally(e2ePath, 'browser');
+if (node24Path) tally(node24Path, 'node24');
 for (const [name, [groupPassed, groupFailed, groupSkipped]] of Object.entries(groups)) {
   console.log(`${name} suites: ${groupPassed} passed, ${groupFailed} failed, ${groupSkipped} skipped`);
 }
-if (lintFailed === '1') {
-  console.log('lint: failed');
-  failed += 1;
-}
-if (typecheckFailed === '1') {
-  console.log('typecheck: failed');
+if (checksPath && existsSync(checksPath)) {
+  for (const line of readFileSync(checksPath, 'utf8').split('\n').filter(Boolean)) {
+    const [name, outcome] = line.split(' ');
+    console.log(`check ${name}: ${outcome}`);
+    if (outcome === 'ok') passed += 1;
+    else failed += 1;
+  }
+} else if (checksPath) {
+  console.log(`missing checks file ${checksPath}: counted as one failure`);
   failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
