@@ -25,9 +25,7 @@ function tally(path, group) {
       else skipped += 1;
       // The end-to-end report holds the browser tests and, under test/cluster/, the multi-process cluster tests.
       const fileGroup = group && (file.name ?? '').includes('/test/cluster/') ? 'cluster' : group;
-      const keys = fileGroup
-        ? [fileGroup]
-        : Object.keys(groups).filter((key) => !fileGroups.has(key) && name.includes(key));
+      const keys = fileGroup ? [fileGroup] : Object.keys(groups).filter((key) => !fileGroups.has(key) && name.includes(key));
       for (const key of keys) groups[key][index] += 1;
     }
     if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) {
