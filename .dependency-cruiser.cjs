@@ -22,10 +22,20 @@ module.exports = {
     },
     {
       name: 'core-depends-on-nothing',
-      comment: 'src/core is the bottom layer.',
+      comment: "src/core is the bottom layer; core/config.ts composes the products' config sections (leaves, see below).",
       severity: 'error',
       from: { path: `${root}core/` },
-      to: { path: `${root}(store|messaging|llm|village|chat|tips|web)/|${root}cli\\.ts$|${root}server\\.ts$|${root}runtime\\.ts$` },
+      to: {
+        path: `${root}(store|messaging|llm|village|chat|tips|web)/|${root}cli\\.ts$|${root}server\\.ts$|${root}runtime\\.ts$`,
+        pathNot: `${root}${products}/config\\.ts$`,
+      },
+    },
+    {
+      name: 'product-config-is-a-leaf',
+      comment: "A product's config.ts (its config section, composed by core/config.ts) imports nothing of ours.",
+      severity: 'error',
+      from: { path: `${root}${products}/config\\.ts$` },
+      to: { path: `${root}`, pathNot: 'node_modules' },
     },
     {
       name: 'infrastructure-below-products',

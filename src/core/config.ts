@@ -1,10 +1,12 @@
 /**
  * Configuration: `data/config.toml` (or the file named by KOIVULAHTI_CONFIG), then environment overrides, then
  * command-line overrides, validated with zod. Keys keep the file's snake_case so an error names the key as written.
+ * A product's section is its own `src/<product>/config.ts`, a leaf that imports only zod; this file composes them.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
+import { chatConfigSchema, chatEnvironmentOverrides } from '../chat/config.js';
 import { ConfigError } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -123,29 +125,7 @@ export const configSchema = z.strictObject({
       engine: z.record(z.string(), z.unknown()).default({}),
     })
     .prefault({}),
-  chat: z
-    .strictObject({
-      retrieval_k: z.coerce.number().int().min(0).max(32).default(4),
-      narrative_budget_hard: z.coerce.number().int().min(500).default(8000),
-      narrative_budget_soft: z.coerce.number().int().min(500).default(6000),
-      classifier_budget: z.coerce.number().int().min(500).default(4000),
-      history_window: z.coerce.number().int().min(2).max(5000).default(200),
-      ooc_marker: z.enum(['((', '[[', '{{', '//']).default('(('),
-      pin_cap: z.coerce.number().int().min(1).max(64).default(8),
-      rewind_undo_seconds: z.coerce.number().int().min(1).max(3600).default(30),
-      pre_rewind_snapshots_keep: z.coerce.number().int().min(1).max(100).default(10),
-      snapshot_every_events: z.coerce.number().int().min(1).default(100),
-      snapshot_every_minutes: z.coerce.number().int().min(1).default(30),
-      snapshots_keep: z.coerce.number().int().min(1).max(100).default(5),
-      backup_at: z
-        .string()
-        .regex(/^(\d{1,2}:\d{2})?$/, 'HH:MM (local time) or "" to turn nightly backups off')
-        .default('03:00'),
-      backups_keep: z.coerce.number().int().min(1).max(365).default(14),
-      generation_heartbeat_ms: z.coerce.number().int().min(100).max(60_000).default(5_000),
-      backup_dir: z.string().min(1).default('./data/backups'),
-    })
-    .prefault({}),
+  chat: chatConfigSchema,
   llm: z
     .strictObject({
       ...llmBackendShape,
@@ -286,9 +266,7 @@ export const environmentOverrides: Record<string, string> = {
   TODOIST_CLIENT_SECRET: 'tips.todoist_client_secret',
   TIPS_OIDC_CLIENT_SECRET: 'tips.oidc_client_secret',
   TIPS_SESSION_SECRET: 'tips.session_secret',
-  CHAT_RETRIEVAL_K: 'chat.retrieval_k',
-  CHAT_NARRATIVE_BUDGET_HARD: 'chat.narrative_budget_hard',
-  CHAT_NARRATIVE_BUDGET_SOFT: 'chat.narrative_budget_soft',
+  ...chatEnvironmentOverrides,
   KOIVULAHTI_VILLAGE_AUTOSTART: 'village.autostart',
   KOIVULAHTI_VILLAGE_SEED: 'village.seed',
   KOIVULAHTI_VILLAGE_LEASE_MS: 'village.lease_ms',

@@ -53,6 +53,15 @@ describe('import rules (npm run lint)', () => {
     expect(crossing.map((violation) => violation.from.split('/').pop())).toEqual(['reaches-into-village.ts']);
   });
 
+  it("let core/config.ts compose the products' config sections, and fail a section that imports our code", async () => {
+    const { violations } = await cruise('test/lint/fixtures/src');
+    expect(violations.filter((violation) => violation.rule.name === 'core-depends-on-nothing')).toEqual([]);
+    const leaves = violations.filter((violation) => violation.rule.name === 'product-config-is-a-leaf');
+    expect(leaves.map((violation) => `${violation.from.split('/').slice(-2).join('/')} -> ${violation.to.split('/').pop()}`)).toEqual([
+      'tips/config.ts -> math.ts',
+    ]);
+  });
+
   it('pass for the real source tree', async () => {
     const { exitCode, violations } = await cruise('src');
     expect(violations).toEqual([]);

@@ -6,7 +6,6 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../core/clock.js';
-import type { Config } from '../../core/config.js';
 import { AppError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { createId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
@@ -17,6 +16,7 @@ import type { EventBus, JobQueue, KvStore } from '../../messaging/ports.js';
 import type { StoreDatabase } from '../../store/database.js';
 import { type EventStore, type RecordedEvent, VersionConflictError } from '../../store/event-store.js';
 import type { SnapshotStore } from '../../store/snapshots.js';
+import type { ChatSettings } from '../config.js';
 import { botFromCard, type Card, CardError, cardFromBot, parseCard, villagerNpcId } from '../domain/cards.js';
 import {
   type BotAuthored,
@@ -64,7 +64,7 @@ import { rebuildReadModels, snapshotLag, snapshotReadModels } from '../projectio
 import { readCardFile, writeCardPng } from './card-png.js';
 import { loadTokenCounter } from './tokens.js';
 
-export type ChatSettings = Config['chat'];
+export type { ChatSettings } from '../config.js';
 
 export interface ChatServiceDeps {
   store: EventStore;
