@@ -16,7 +16,7 @@
  *    `expected.json`, and checks that the log hash over the stored world stream equals the hash the engine itself
  *    computes when it re-runs the seed to the same version.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -265,7 +265,7 @@ function compact(path: string): void {
 
 // ---------- 3. record the reads ----------
 
-function requestsFor(made: Made, npcIds: string[], eventPages: string[], postPages: string[]): RecordedRequest[] {
+function requestsFor(made: Made, hiddenPostId: number, npcIds: string[], eventPages: string[], postPages: string[]): RecordedRequest[] {
   const get = (url: string): RecordedRequest => ({ method: 'GET', url });
   const [chatId = '', villagerChatId = ''] = made.chatIds;
   return [
@@ -303,10 +303,25 @@ function requestsFor(made: Made, npcIds: string[], eventPages: string[], postPag
     get('/api/tips/export'),
     get('/tips/signals'),
     get('/tips/decisions'),
-    // last: replays the world from its seed against the log (writes only the admin page's "last replay" note)
+    // Replays the world from its seed against the log (writes only the admin page's "last replay" note).
     { method: 'POST', url: '/admin/replay', body: { seed: 7 } },
     get('/village/admin'),
     get('/admin/run/status'),
+    // Writes on old data, then what they changed: Date is frozen and none of them makes a random id.
+    // The chat rewound to its first reply (re-projected from its old events), then the rewind undone.
+    { method: 'POST', url: `/api/chats/${chatId}/rewind`, body: { to: made.rewoundToTurnId } },
+    get(`/api/chats/${chatId}`),
+    get(`/chats/${chatId}/drawer`),
+    { method: 'POST', url: `/api/chats/${chatId}/rewind/undo` },
+    get(`/api/chats/${chatId}`),
+    // The open tip reacted to (the tips state is folded from the old events plus this one).
+    { method: 'POST', url: `/api/tips/decisions/${made.decisionIds[made.decisionIds.length - 1]}/reaction`, body: { reaction: 'helpful' } },
+    get('/api/tips/decisions?limit=500'),
+    get('/api/tips/evaluate?policy=linucb-greedy'),
+    // The hidden post restored.
+    { method: 'POST', url: '/admin/moderation/restore', body: { post_id: hiddenPostId, reason: 'fixture: restored after the upgrade' } },
+    get('/posts?channel=FEED&limit=200'),
+    get('/admin/moderation/queue?limit=500'),
   ];
 }
 
@@ -326,9 +341,12 @@ async function record(made: Made, frozenNow: number): Promise<ExpectedFile> {
     const eventPages = ['/events?limit=500'];
     for (let page = await json(eventPages[0] ?? ''); page.next_cursor; page = await json(eventPages[eventPages.length - 1] ?? ''))
       eventPages.push(`/events?limit=500&before=${page.next_cursor}`);
+    const queue = (await json('/admin/moderation/queue?limit=500')).items as Array<{ id: number; status: string }>;
+    const hiddenPostId = queue.find((post) => post.status === 'hidden')?.id;
+    if (hiddenPostId === undefined) throw new Error('no hidden post in the moderation queue');
     const npcIds = ((await json('/npcs')).items as Array<{ id: string }>).map((npc) => npc.id);
     const responses: RecordedResponse[] = [];
-    for (const request of requestsFor(made, npcIds, eventPages, postPages)) {
+    for (const request of requestsFor(made, hiddenPostId, npcIds, eventPages, postPages)) {
       const response = await capture(app, request);
       if (response.status >= 500) throw new Error(`${request.url}: ${response.status} ${JSON.stringify(response.response)}`);
       responses.push(response);
@@ -347,6 +365,7 @@ async function record(made: Made, frozenNow: number): Promise<ExpectedFile> {
       timeZone,
       configText,
       village: { runId: status.run_id, streamId, events: events.length, logHash: stored },
+      ids: made,
       responses,
       changes: [],
     };
@@ -358,6 +377,14 @@ async function record(made: Made, frozenNow: number): Promise<ExpectedFile> {
 }
 
 async function main(): Promise<void> {
+  // Records expected.json again from the committed database, with the same frozen instant and ids.
+  if (process.argv.includes('--record-only')) {
+    const previous = JSON.parse(readFileSync(expectedPath, 'utf8')) as ExpectedFile;
+    const expected = await record(previous.ids, previous.frozenNow);
+    writeFileSync(expectedPath, `${JSON.stringify({ ...expected, changes: previous.changes }, null, 2)}\n`);
+    console.log(`expected: ${expectedPath} (${expected.responses.length} responses)`);
+    return;
+  }
   const scratch = mkdtempSync(join(tmpdir(), 'koivulahti-fixture-'));
   const path = join(scratch, 'fixture.db');
   const made = await makeDatabase(path);

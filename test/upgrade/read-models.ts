@@ -30,6 +30,8 @@ export interface ExpectedFile {
   /** config.toml text the app was opened with (besides the database path). */
   configText: string;
   village: { runId: string; streamId: string; events: number; logHash: string };
+  /** Ids the fixture's maker used, for re-recording and for the test's own requests. */
+  ids: { chatIds: string[]; botIds: string[]; rewoundToTurnId: string; decisionIds: string[] };
   responses: RecordedResponse[];
   /** Why a recorded response was changed on purpose after it was first recorded (newest last). */
   changes: string[];
