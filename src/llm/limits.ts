@@ -3,26 +3,15 @@
  * requests-per-minute limiter, and jittered exponential backoff. Waits are abortable.
  */
 import type { Clock } from '../core/clock.js';
+import { sleep } from '../core/sleep.js';
 import { abortError } from './errors.js';
 
 /** Waits `milliseconds`, or rejects with the abort error when `signal` fires first. */
 export type Sleep = (milliseconds: number, signal?: AbortSignal) => Promise<void>;
 
 export const realSleep: Sleep = (milliseconds, signal) =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError(signal));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    signal?.addEventListener('abort', onAbort, { once: true });
+  sleep(milliseconds, signal).catch(() => {
+    throw abortError(signal);
   });
 
 export type Release = () => void;

@@ -5,9 +5,10 @@
  * Tests wait for real outcomes (a redelivery, an expiry) with generous limits but never assert how long anything
  * took. Leases and TTLs are short so the waits stay short.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import type { EventBus, JobQueue, KvStore, LeasedJob } from './ports.js';
 import type { JobQueueSettings } from './queue-settings.js';
 

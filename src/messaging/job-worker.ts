@@ -4,9 +4,10 @@
  * in progress gets `graceMs` to finish before its own signal aborts it, and is then released for another worker.
  * Delivery stays at-least-once, so handlers must be idempotent.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import { sleep } from '../core/sleep.js';
 import type { JobQueue, LeasedJob } from './ports.js';
 
 export interface JobWorkerOptions<Payload> {
@@ -49,7 +50,7 @@ async function leaseLoop<Payload>(options: JobWorkerOptions<Payload>, signal: Ab
     } catch (error) {
       if (signal.aborted) break;
       logger.warn({ queue: name, error: (error as Error).message }, 'job worker: lease failed; retrying');
-      await sleep(1_000, undefined, { signal }).catch(() => undefined);
+      await sleep(1_000, signal).catch(() => undefined);
       continue;
     }
     await Promise.all(jobs.map((job) => settleJob(options, job, signal)));

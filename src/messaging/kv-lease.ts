@@ -7,9 +7,10 @@
  * holder's write is rejected whole. `isHeld` answers conservatively: false once two thirds of the TTL have passed
  * without a successful renewal, so a holder stops before anyone else may start.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { sleep } from '../core/sleep.js';
 import type { KvStore } from './ports.js';
 
 export interface KvLeaseOptions {
@@ -129,7 +130,7 @@ export async function runUnderLease(
       logger.warn({ ...fields, error: (error as Error).message }, 'lease: the key-value store did not answer; retrying');
     }
     if (!held) {
-      await sleep(standbyMs, undefined, { signal }).catch(() => undefined);
+      await sleep(standbyMs, signal).catch(() => undefined);
       continue;
     }
     logger.info(fields, 'lease acquired');
@@ -141,7 +142,7 @@ export async function runUnderLease(
       .catch((error: unknown) => logger.error({ ...fields, err: error }, 'lease: the work under the lease failed'))
       .finally(stop);
     while (!owned.signal.aborted) {
-      await sleep(lease.ttlMs / 3, undefined, { signal: owned.signal }).catch(() => undefined);
+      await sleep(lease.ttlMs / 3, owned.signal).catch(() => undefined);
       if (owned.signal.aborted) break;
       try {
         if (!(await lease.acquire())) stop();
@@ -155,6 +156,6 @@ export async function runUnderLease(
     signal.removeEventListener('abort', stop);
     options.onChange?.(false);
     await lease.release().catch((error: unknown) => logger.warn({ ...fields, error: (error as Error).message }, 'lease: release failed'));
-    if (!signal.aborted) await sleep(standbyMs, undefined, { signal }).catch(() => undefined);
+    if (!signal.aborted) await sleep(standbyMs, signal).catch(() => undefined);
   }
 }

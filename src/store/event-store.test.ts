@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { Metrics } from '../core/metrics.js';
+import { sleep } from '../core/sleep.js';
 import type { StoreDatabase } from './database.js';
 import { EventStore, type RecordedEvent, VersionConflictError } from './event-store.js';
 import { runMigrations } from './migrations.js';

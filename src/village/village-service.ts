@@ -4,12 +4,12 @@
  * reads the API and pages need. One instance per process and store (`villageService(services)`).
  */
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import { sleep } from '../core/sleep.js';
 import type { LlmGateway } from '../llm/index.js';
 import { type JobWorkerOptions, KvLease, runJobWorker, runUnderLease, settleJob } from '../messaging/index.js';
 import type { JobQueue, KvStore, LeasedJob } from '../messaging/ports.js';
@@ -304,7 +304,7 @@ export class VillageService {
         logger.error({ err: error }, 'village engine step failed; retrying');
         pause = 1_000;
       }
-      await sleep(pause, undefined, { signal }).catch(() => undefined);
+      await sleep(pause, signal).catch(() => undefined);
     }
   }
 

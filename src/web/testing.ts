@@ -3,10 +3,10 @@
  * small SSE client on node:http that can pause its socket. Not part of the build.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { parseConfig } from '../core/config.js';
 import { silentLogger } from '../core/logger.js';
+import { sleep } from '../core/sleep.js';
 import { MemoryEventBus } from '../messaging/memory/memory-event-bus.js';
 import type { BusHandler, EventBus } from '../messaging/ports.js';
 import { openDatabase } from '../store/database.js';

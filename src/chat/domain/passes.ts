@@ -2,7 +2,9 @@
  * The post-turn passes' shapes and their deterministic first guesses (the classifier's fallback and the offline
  * writer's answer): state update, significance, time passage. Plus the auto-pin rule: cap 8, soft-cap eviction.
  */
+
 import { z } from 'zod';
+import { clamp } from '../../core/math.js';
 
 export const edgeDeltaSchema = z.object({
   affinity_delta: z.number().int().min(-10).max(10),
@@ -34,7 +36,7 @@ function count(pattern: RegExp, text: string): number {
   return text.match(pattern)?.length ?? 0;
 }
 
-const bounded = (value: number): number => Math.max(-10, Math.min(10, value));
+const bounded = (value: number): number => clamp(value, -10, 10);
 
 /** Word-count sentiment: small, symmetric deltas; the classifier refines them when a model is configured. */
 export function heuristicStateUpdate(userText: string, replyText: string): StateUpdate {

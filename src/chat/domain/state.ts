@@ -294,8 +294,6 @@ export function decide(command: ChatCommand, state: ChatState): ChatEvent[] {
   }
 }
 
-export const clamp = (value: number, low = 0, high = 100): number => Math.min(high, Math.max(low, Math.round(value)));
-
 /** Adds minutes to an ISO instant; pure string arithmetic over Date parsing (no clock read). */
 export function addMinutes(iso: string, minutes: number): string {
   const base = Date.parse(iso);

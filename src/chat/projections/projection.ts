@@ -2,12 +2,14 @@
  * The chat read models, applied inline in the append's transaction (so a page rendered after a POST sees it).
  * The chat row keeps the aggregate state (`evolve`) and the stream version `decide` runs against.
  */
+
 import { sql } from 'kysely';
+import { clamp } from '../../core/math.js';
 import type { SqlDialect } from '../../store/database.js';
 import { readJson } from '../../store/database.js';
 import type { InlineProjection, Recorded, RecordedEvent, Transaction } from '../../store/event-store.js';
 import { botStreamId, type ChatEvent, chatEventTypes, chatStreamId, reprojectingEventTypes } from '../domain/events.js';
-import { type ChatState, clamp, evolve, initialChatState } from '../domain/state.js';
+import { type ChatState, evolve, initialChatState } from '../domain/state.js';
 import { derivedTurn, effectiveEvents } from '../domain/timeline.js';
 
 export type RecordedChatEvent = Recorded<ChatEvent>;
@@ -232,8 +234,8 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
       for (const fact of d.knowledge_facts) if (!knowledge.includes(fact)) knowledge.push(fact);
       const base = d.seed ?? { affinity: Number(existing?.affinity ?? 50), trust: Number(existing?.trust ?? 50) };
       const row = {
-        affinity: clamp(base.affinity + d.affinity_delta),
-        trust: clamp(base.trust + d.trust_delta),
+        affinity: clamp(Math.round(base.affinity + d.affinity_delta), 0, 100),
+        trust: clamp(Math.round(base.trust + d.trust_delta), 0, 100),
         summary: d.summary ?? String(existing?.summary ?? ''),
         knowledge: json(knowledge.slice(-50)),
         last_chat_id: d.chat_id,
@@ -413,7 +415,8 @@ async function applyManualEdit(db: Transaction, dialect: SqlDialect, d: Extract<
     return;
   }
   if (target.kind === 'edge') {
-    const change = target.field === 'summary' ? { summary: String(d.value) } : { [target.field]: clamp(Number(d.value)) };
+    const change =
+      target.field === 'summary' ? { summary: String(d.value) } : { [target.field]: clamp(Math.round(Number(d.value)), 0, 100) };
     await db
       .updateTable('chat_edges')
       .set(change)

@@ -4,12 +4,12 @@
  * must survive is an event on the chat's stream.
  */
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../core/clock.js';
 import { AppError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { createId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
+import { sleep } from '../../core/sleep.js';
 import type { LlmGateway } from '../../llm/index.js';
 import { runJobWorker } from '../../messaging/index.js';
 import type { EventBus, JobQueue, KvStore } from '../../messaging/ports.js';
@@ -562,7 +562,7 @@ export class ChatService {
     if (this.deps.messagingKind === 'memory' || !this.deps.kv) return;
     const suspects = new Map<string, string>();
     while (!signal.aborted) {
-      await sleep(this.settings.generation_heartbeat_ms * 2, undefined, { signal }).catch(() => undefined);
+      await sleep(this.settings.generation_heartbeat_ms * 2, signal).catch(() => undefined);
       if (signal.aborted) break;
       await this.closeOrphans(suspects).catch((error: unknown) =>
         this.deps.logger.warn({ error: (error as Error).message }, 'chat: orphan check failed'),

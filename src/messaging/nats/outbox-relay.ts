@@ -15,7 +15,7 @@
  * Run one relay per prefix and database: two relays would both publish (harmless inside the duplicate window) and race
  * on the checkpoint (which never moves backwards).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+
 import {
   JetStreamApiCodes,
   JetStreamApiError,
@@ -32,6 +32,7 @@ import { type Clock, systemClock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
 import { streamCategory } from '../../core/ids.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
+import { sleep } from '../../core/sleep.js';
 import type { EventStore, RecordedEvent } from '../../store/event-store.js';
 import { connectNats } from './nats-connection.js';
 
@@ -173,7 +174,7 @@ export class OutboxRelay {
       } catch (error) {
         if (signal.aborted) return;
         this.logger.warn({ err: error, stream: this.streamName }, 'outbox relay failed; retrying from the checkpoint');
-        await sleep(this.retryDelayMs, undefined, { signal }).catch(() => undefined);
+        await sleep(this.retryDelayMs, signal).catch(() => undefined);
       }
     }
   }

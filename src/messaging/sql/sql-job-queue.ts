@@ -10,8 +10,8 @@
  * same job; SQLite runs one statement at a time. Done rows stay (they keep the idempotency key taken).
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Generated, Kysely } from 'kysely';
+import { sleep } from '../../core/sleep.js';
 import type { SqlDialect, StoreDatabase } from '../../store/database.js';
 import { columnTypes, type StoreMigration } from '../../store/migrations.js';
 import { assertQueueName } from '../names.js';
@@ -331,7 +331,7 @@ export class SqlJobQueue implements JobQueue {
     const wake = () => controller.abort();
     this.waiters.add(wake);
     try {
-      await sleep(milliseconds, undefined, { signal: controller.signal });
+      await sleep(milliseconds, controller.signal);
     } catch {
       // woken early by an enqueue or close
     } finally {

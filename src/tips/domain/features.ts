@@ -2,6 +2,7 @@
  * The context feature vector (versioned): what the policy knows about the moment. Values are scaled to about [0, 1]
  * (the mood trend and the time-of-day circle to [-1, 1]) so one exploration width suits all of them.
  */
+import { clamp } from '../../core/math.js';
 import type { TipsState } from './state.js';
 import { localTime, minuteOfDay } from './time.js';
 
@@ -30,7 +31,6 @@ export type ContextFeatureName = (typeof contextFeatureNames)[number];
 
 const minute = 60_000;
 const hour = 60 * minute;
-const clamp = (value: number, low = 0, high = 1) => Math.min(high, Math.max(low, value));
 
 export interface Facts {
   openTasks: number;

@@ -4,6 +4,7 @@
  * a policy's true value is known and the off-policy estimators (`ope.ts`) can be checked against it. Pure: all
  * randomness comes from a seeded Rng.
  */
+import { clamp } from '../../core/math.js';
 import { Rng } from '../../core/rng.js';
 import { type ArmGroup, armFeatures, contextFeatureNames, crossFeatures, round } from './features.js';
 import type { OpeSample } from './ope.js';
@@ -98,8 +99,6 @@ export interface SimDecision {
   context: number[];
   candidates: SimCandidate[];
 }
-
-const clamp = (value: number, low = 0, high = 1) => Math.min(high, Math.max(low, value));
 
 /** The reaction model: appeal from affinity, mood and urgency; a busy moment or a late hour turns tips into "not now". */
 export function reactionModel(

@@ -6,12 +6,13 @@
  * Order within a tick: new day (weather, town events) -> clock and routine moves -> due follow-ups, kick-off and
  * director events -> spontaneous interactions of awake NPCs, each followed by its render requests.
  */
+import { clamp } from '../../core/math.js';
 import type { Rng } from '../../core/rng.js';
 import type { EffectSpec, EventType } from './catalog-schema.js';
 import { type CatalogIndex, placeAllowed } from './context.js';
 import { chooseWeather, directorFactor, planInjections, targetTension } from './director.js';
 import type { Happening, Origin, PendingHappening, ResolvedEffect, VillageEvent } from './events.js';
-import { clamp, decideRenders, impactComponents, impactScore, round } from './impact.js';
+import { decideRenders, impactComponents, impactScore, round } from './impact.js';
 import { checkPreconditions, type PreconditionSubject } from './preconditions.js';
 import { formatLocal, type LocalTime, tickInstant, toLocalTime } from './sim-time.js';
 import { neutralRelationship, type Relationship, relationshipKey, type VillageState } from './state.js';

@@ -1,4 +1,5 @@
 /** Impact scoring and render decisions: which happenings become FEED posts, CHAT messages or NEWS articles. */
+import { clamp } from '../../core/math.js';
 import type { Catalog, Channel, EventType } from './catalog-schema.js';
 import type { ImpactComponents, RenderDecision } from './events.js';
 import type { VillageSettings } from './village-settings.js';
@@ -19,10 +20,6 @@ export interface ImpactInput {
 
 export function round(value: number): number {
   return Math.round(value * 10_000) / 10_000;
-}
-
-export function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, value));
 }
 
 export function impactComponents(input: ImpactInput): ImpactComponents {

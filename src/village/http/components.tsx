@@ -2,8 +2,10 @@
  * The village's shared JSX pieces: post cards for FEED / CHAT / NEWS, the sim clock, impact badges. Everything an LLM
  * wrote is passed as a child or attribute, which preact-render-to-string escapes; no raw HTML anywhere.
  */
+
 import type { ComponentChildren } from 'preact';
 import { renderToString } from 'preact-render-to-string';
+import { clamp } from '../../core/math.js';
 import type { PostRow, RunRow } from '../read-model/queries.js';
 import type { VillageService } from '../village-service.js';
 
@@ -196,7 +198,7 @@ export function ImpactBadge({ impact }: { impact: number }) {
 
 export function Bar({ value, min = 0, max = 1, label }: { value: number; min?: number; max?: number; label: string }) {
   const percent = Math.round(((value - min) / (max - min)) * 100);
-  const clamped = Math.max(0, Math.min(100, percent));
+  const clamped = clamp(percent, 0, 100);
   return (
     <span class="meter-row">
       <span class="meter-label">{label}</span>
