@@ -1,3 +1,4 @@
+export * from './command-handler.js';
 export * from './database.js';
 export * from './event-store.js';
 export * from './migrations.js';
