@@ -61,7 +61,7 @@ export async function openRuntime(config: Config, logger: Logger, metrics = new 
   try {
     const report = await runMigrations(database, allMigrations);
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
-    const store = new EventStore(database, { logger, metrics });
+    const store = new EventStore(database, { logger, metrics, upcasters: products.flatMap((product) => product.upcasters ?? []) });
     const messaging = await createMessaging({
       database,
       logger,

@@ -16,6 +16,7 @@ import { streamCategory } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { isUniqueViolation, readJson, type SqlDialect, type StoreDatabase } from './database.js';
+import { type EventUpcaster, UpcasterRegistry } from './upcasters.js';
 
 export interface NewEvent<Type extends string = string, Data = unknown> {
   type: Type;
@@ -114,6 +115,8 @@ export interface EventStoreOptions {
   inlineProjections?: readonly InlineProjection[];
   /** Counts committed events per stream category. */
   metrics?: Metrics | undefined;
+  /** Applied to every event read (readStream, readAll, subscribe); see `registerUpcasters`. */
+  upcasters?: readonly EventUpcaster[] | undefined;
 }
 
 interface EventRow {
@@ -143,6 +146,7 @@ export class EventStore {
   private readonly logger: Logger | undefined;
   private readonly metrics: Metrics | undefined;
   private readonly inlineProjections: InlineProjection[];
+  private readonly upcasters: UpcasterRegistry;
   private readonly appended = new EventEmitter();
   private listener: pg.Client | undefined;
   private listenerStarting: Promise<void> | undefined;
@@ -155,7 +159,13 @@ export class EventStore {
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.inlineProjections = [...(options.inlineProjections ?? [])];
+    this.upcasters = new UpcasterRegistry(options.upcasters);
     this.appended.setMaxListeners(0);
+  }
+
+  /** Adds upcasters (one per stored type across all of them); every later read applies them. */
+  registerUpcasters(upcasters: readonly EventUpcaster[]): void {
+    this.upcasters.register(upcasters);
   }
 
   /** Adds an inline projection; it sees every append made after this call. */
@@ -232,25 +242,48 @@ export class EventStore {
       .orderBy('version');
     if (options.toVersion !== undefined) query = query.where('version', '<=', options.toVersion);
     if (options.limit !== undefined) query = query.limit(options.limit);
-    return (await query.execute()).map((row) => toRecorded(row, this.database.dialect)) as Event[];
+    return (await query.execute()).map((row) => this.upcasters.upcast(toRecorded(row, this.database.dialect))) as Event[];
   }
 
   async streamVersion(streamId: string): Promise<number> {
     return this.currentVersion(this.db, streamId);
   }
 
+  /**
+   * Up to `limit` matching events in global order. With upcasters, a type filter matches the stored old names too;
+   * when an upcaster does not declare its target type, rows are filtered after upcasting and more are read until
+   * `limit` is reached or the log (up to `upTo`) is exhausted.
+   */
   async readAll<Event extends RecordedEvent = RecordedEvent>(options: ReadAllOptions = {}): Promise<Event[]> {
+    const limit = options.limit ?? 1_000;
+    const wanted = options.filter?.types && options.filter.types.length > 0 ? options.filter.types : undefined;
+    const query = wanted ? this.upcasters.storedTypesFor(wanted) : undefined;
+    const events: RecordedEvent[] = [];
+    let after = options.after ?? 0;
+    for (;;) {
+      const requested = limit - events.length;
+      const rows = await this.selectEvents({ ...options, after, limit: requested }, query?.storedTypes);
+      for (const row of rows) {
+        const event = this.upcasters.upcast(toRecorded(row, this.database.dialect));
+        if (!query?.filterAfterUpcast || wanted?.includes(event.type)) events.push(event);
+      }
+      const last = rows[rows.length - 1];
+      if (!query?.filterAfterUpcast || rows.length < requested || events.length >= limit || !last) return events as Event[];
+      after = Number(last.position);
+    }
+  }
+
+  private selectEvents(options: ReadAllOptions & { limit: number }, types: readonly string[] | undefined) {
     let query = this.db
       .selectFrom('events')
       .selectAll()
       .where('position', '>', options.after ?? 0)
       .orderBy('position')
-      .limit(options.limit ?? 1_000);
+      .limit(options.limit);
     if (options.upTo !== undefined) query = query.where('position', '<=', options.upTo);
-    const filter = options.filter;
-    if (filter?.types && filter.types.length > 0) query = query.where('type', 'in', filter.types);
-    const streamIds = filter?.streamIds ?? [];
-    const categories = filter?.categories ?? [];
+    if (types && types.length > 0) query = query.where('type', 'in', types);
+    const streamIds = options.filter?.streamIds ?? [];
+    const categories = options.filter?.categories ?? [];
     if (streamIds.length > 0 || categories.length > 0) {
       query = query.where((expression) =>
         expression.or([
@@ -259,7 +292,7 @@ export class EventStore {
         ]),
       );
     }
-    return (await query.execute()).map((row) => toRecorded(row, this.database.dialect)) as Event[];
+    return query.execute();
   }
 
   /** The highest position written so far (0 for an empty log). */

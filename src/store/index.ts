@@ -5,3 +5,4 @@ export * from './migrations.js';
 export * from './projections.js';
 export * from './snapshots.js';
 export { storeMigrations } from './store-migrations.js';
+export * from './upcasters.js';

@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { LlmGateway } from '../llm/index.js';
 import type { Messaging } from '../messaging/ports.js';
-import type { EventStore, SnapshotStore, StoreDatabase, StoreMigration } from '../store/index.js';
+import type { EventStore, EventUpcaster, SnapshotStore, StoreDatabase, StoreMigration } from '../store/index.js';
 
 export type ProductName = 'village' | 'chat' | 'tips';
 
@@ -41,6 +41,8 @@ export interface ProductModule {
   name: ProductName;
   /** Forward-only migrations in the product's number range (village 0300, chat 0400, tips 0500). */
   migrations: readonly StoreMigration[];
+  /** Read stored events of older shapes or names as today's (the event store applies them on every read). */
+  upcasters?: readonly EventUpcaster[];
   /** Pages and API routes; the product owns `/<name>` and everything under it, and its `/api/<name>/...` routes. */
   routes(services: ProductServices): FastifyPluginAsync;
   /**
