@@ -17,7 +17,7 @@ type ErrorClass = abstract new (...args: any[]) => Error;
 type ErrorCheck = ErrorClass | ((error: unknown) => boolean);
 
 export interface DeciderWhen<Event, State> {
-  /** The command produced exactly these events (in order, compared deeply). */
+  /** The command produced exactly these events (in order, compared deeply). Not a thenable: do not await it. */
   then(expected: readonly Event[]): void;
   /** The command produced no event. */
   thenNothing(): void;
@@ -40,6 +40,7 @@ export function given<Command, Event, State>(
       const state = fold(decider, events);
       const run = () => decider.decide(command, state);
       return {
+        // biome-ignore lint/suspicious/noThenProperty: the given/when/then vocabulary; the result is never awaited
         then(expected) {
           expect(run()).toEqual(expected);
         },
