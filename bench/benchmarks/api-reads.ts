@@ -140,7 +140,7 @@ export const apiReadsBenchmark: Benchmark = {
     const budgetMs = context.quick ? 4_000 : 40_000;
     const bench = await startBenchApp('api-reads', [villageModule], '[village]\nautostart = false\nread_rate_per_minute = 0\n');
     try {
-      const runId = await villageServiceFor(bench.services).currentRunId();
+      const runId = await villageServiceFor(bench.services).runs.currentRunId();
       context.log(`seeding ${count} posts into village_posts (run ${runId}) with one SQL statement`);
       const seedSeconds = await seedPosts(bench, runId, count);
       context.log(`seeded in ${round(seedSeconds)} s`);

@@ -90,7 +90,7 @@ async function runVillage(context: BenchContext, backend: BackendProcess, direct
   };
   const service = villageServiceFor(services);
   const queue = services.messaging.queue;
-  const runId = service.runIdFor(seed);
+  const runId = service.world.runIdFor(seed);
   const counts = async () => {
     const rows = (
       await sql<{ status: string; count: number }>`
@@ -101,7 +101,7 @@ async function runVillage(context: BenchContext, backend: BackendProcess, direct
     return { published: visible, rejected };
   };
   const advanceUntil = async (jobs: number) => {
-    for (let step = 0; step < 200 && (await queue.depth(renderQueue)).ready < jobs; step++) await service.advance(seed, 8);
+    for (let step = 0; step < 200 && (await queue.depth(renderQueue)).ready < jobs; step++) await service.engine.advance(seed, 8);
     return (await queue.depth(renderQueue)).ready;
   };
 
@@ -111,7 +111,7 @@ async function runVillage(context: BenchContext, backend: BackendProcess, direct
     const before = await counts();
     const controller = new AbortController();
     const started = performance.now();
-    const running = service.runWorkers(controller.signal, workers);
+    const running = service.renders.run(controller.signal, workers);
     let saturated: BackendStats | undefined;
     let saturatedAt = started;
     try {

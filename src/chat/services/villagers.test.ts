@@ -47,7 +47,7 @@ describe('chat with a villager', () => {
 
     // Day 1 until 10:00: the kick-off has Marjatta gossip to Sanni at the café about closing the library (07:30).
     const village = villageServiceFor(harness.services);
-    await village.advance(harness.services.config.village.seed, 40);
+    await village.engine.advance(harness.services.config.village.seed, 40);
     const { memories } = await getVillagerMemories(harness.services, 'npc_sanni', { limit: 50 });
     const gossip = memories.find((memory) => memory.text.includes('library'));
     expect(gossip?.text).toMatch(/^2026-05-04 07:30: Gossip with Marjatta/);

@@ -1,4 +1,8 @@
-/** The village's events: a typed union, each `{ type, data }`, appended to the stream `world-<run id>`. */
+/**
+ * The village's events, each `{ type, data }`. The engine's (`VillageEvent`) go to the stream `world-<run id>`; posts,
+ * moderation and run control (`ContentEvent`) to `village-<run id>`. Stored types are a contract: the log hash of a
+ * run depends on them, so they never change.
+ */
 import type { Channel, Language } from './catalog-schema.js';
 
 export interface RunStarted {
@@ -128,3 +132,79 @@ export type VillageEvent =
   | { type: 'render_requested'; data: RenderRequested };
 
 export type VillageEventType = VillageEvent['type'];
+
+/** What the render workers publish (`post_published`) or refuse at the engine boundary (`post_rejected`). */
+export interface PostPublished {
+  runId: string;
+  channel: Channel;
+  authorId: string;
+  sourceEventId: string;
+  tone: string;
+  text: string;
+  tags: string[];
+  safetyNotes: string | null;
+  model: string;
+  fellBack: boolean;
+  simTime: string;
+  place: string | null;
+}
+
+export interface PostRejected extends PostPublished {
+  reasons: string[];
+}
+
+export interface ModerationAction {
+  postId: number;
+  reason: string | null;
+  /** Who did it: `admin`, or `system` for automatic actions. */
+  by: string;
+}
+
+export type RunControlAction = 'start' | 'stop' | 'speed';
+
+/** An admin's (or autostart's) change of the run control flag, with the fields it set. */
+export interface RunControlled {
+  action: RunControlAction;
+  seed?: number;
+  speed?: number;
+}
+
+export type ModerationEventType = 'post_flagged' | 'post_hidden' | 'post_restored';
+
+export type ContentEvent =
+  | { type: 'post_published'; data: PostPublished }
+  | { type: 'post_rejected'; data: PostRejected }
+  | { type: ModerationEventType; data: ModerationAction }
+  | { type: 'run_control'; data: RunControlled };
+
+export type ContentEventType = ContentEvent['type'];
+
+export const worldEventTypes = [
+  'run_started',
+  'day_started',
+  'clock_advanced',
+  'village_event',
+  'render_requested',
+] as const satisfies readonly VillageEventType[];
+
+export const contentEventTypes = [
+  'post_published',
+  'post_rejected',
+  'post_flagged',
+  'post_hidden',
+  'post_restored',
+  'run_control',
+] as const satisfies readonly ContentEventType[];
+
+/** Every event type the village writes, on either of its streams. */
+export const villageEventTypes: readonly (VillageEventType | ContentEventType)[] = [...worldEventTypes, ...contentEventTypes];
+
+/** The engine's stream of a run. */
+export function worldStreamId(runId: string): string {
+  return `world-${runId}`;
+}
+
+/** The stream of a run's posts, moderation actions and run control. */
+export function contentStreamId(runId: string): string {
+  return `village-${runId}`;
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../core/config.js';
-import { contentStreamId } from '../read-model/projection.js';
+import { contentStreamId } from '../domain/events.js';
 import { assertSafeBind } from './guards.js';
 import { createVillageFixture, type VillageFixture } from './testing.js';
 
@@ -24,7 +24,7 @@ describe('village API (open admin on loopback, no token)', () => {
     const started = await fixture.app.inject({ method: 'POST', url: '/admin/run/start?seed=3' });
     expect(started.statusCode).toBe(200);
     expect(started.json()).toMatchObject({ started: true, seed: 3, running: true });
-    await fixture.service.advance(3, 100);
+    await fixture.service.engine.advance(3, 100);
     await fixture.drain();
   });
   afterAll(() => fixture.close());
@@ -139,7 +139,7 @@ describe('village API (open admin on loopback, no token)', () => {
     expect((await fixture.app.inject({ url: '/posts' })).json().items).toEqual([]);
     await fixture.app.inject({ method: 'POST', url: '/admin/run/start?seed=3' });
     // Every control action is an event in the run's content stream.
-    const events = await fixture.services.store.readStream(contentStreamId(fixture.service.runIdFor(3)));
+    const events = await fixture.services.store.readStream(contentStreamId(fixture.service.world.runIdFor(3)));
     expect(events.filter((event) => event.type === 'run_control').map((event) => (event.data as { action: string }).action)).toEqual([
       'start',
       'speed',
@@ -241,9 +241,9 @@ describe('village admin auth with a token configured', () => {
   });
 
   it('refuses to serve the admin routes on a non-loopback bind without a token', () => {
-    expect(() => assertSafeBind(parseConfig({ overrides: { 'server.host': '0.0.0.0' } }))).toThrow(/server\.admin_token/);
-    expect(() => assertSafeBind(parseConfig({ overrides: { 'server.host': '0.0.0.0', 'server.admin_token': 't' } }))).not.toThrow();
-    expect(() => assertSafeBind(parseConfig({ overrides: { 'server.host': '::1' } }))).not.toThrow();
-    expect(() => assertSafeBind(parseConfig({ overrides: { 'server.host': 'localhost' } }))).not.toThrow();
+    expect(() => assertSafeBind(parseConfig({ overrides: { 'server.host': '0.0.0.0' } }).server)).toThrow(/server\.admin_token/);
+    expect(() => assertSafeBind(parseConfig({ overrides: { 'server.host': '0.0.0.0', 'server.admin_token': 't' } }).server)).not.toThrow();
+    expect(() => assertSafeBind(parseConfig({ overrides: { 'server.host': '::1' } }).server)).not.toThrow();
+    expect(() => assertSafeBind(parseConfig({ overrides: { 'server.host': 'localhost' } }).server)).not.toThrow();
   });
 });

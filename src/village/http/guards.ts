@@ -9,8 +9,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
-import type { Config } from '../../core/config.js';
 import { AppError, ConfigError } from '../../core/errors.js';
+
+/** The server settings admin access depends on (`[server]` host and admin_token). */
+export interface AdminAccess {
+  host: string;
+  admin_token?: string | undefined;
+}
 
 export const adminCookie = 'village_admin';
 
@@ -23,11 +28,11 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** The server must not expose open admin routes: a non-loopback bind needs an admin token. */
-export function assertSafeBind(config: Config): void {
-  if (!isLoopbackHost(config.server.host) && config.server.admin_token === undefined)
+export function assertSafeBind(server: AdminAccess): void {
+  if (!isLoopbackHost(server.host) && server.admin_token === undefined)
     throw new ConfigError(
       'server.admin_token',
-      `required when server.host (${config.server.host}) is not a loopback address: the village admin routes would be open to the network`,
+      `required when server.host (${server.host}) is not a loopback address: the village admin routes would be open to the network`,
     );
 }
 
@@ -47,8 +52,8 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
   return undefined;
 }
 
-export function isAdmin(request: FastifyRequest, config: Config): boolean {
-  const token = config.server.admin_token;
+export function isAdmin(request: FastifyRequest, server: AdminAccess): boolean {
+  const token = server.admin_token;
   if (token === undefined) return true;
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ') && safeEqual(header.slice(7).trim(), token)) return true;
@@ -56,9 +61,9 @@ export function isAdmin(request: FastifyRequest, config: Config): boolean {
   return cookie !== undefined && safeEqual(cookie, token);
 }
 
-export function adminGuard(config: Config) {
+export function adminGuard(server: AdminAccess) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (isAdmin(request, config)) return;
+    if (isAdmin(request, server)) return;
     reply.header('www-authenticate', 'Bearer realm="koivulahti-admin"');
     throw new AppError('unauthorized', 'This admin route needs `Authorization: Bearer <admin_token>`.');
   };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Channel } from '../domain/catalog-schema.js';
-import { contentStreamId, type PostPublished } from '../read-model/projection.js';
-import { renderPostFragment } from './components.js';
+import { contentStreamId, type PostPublished } from '../domain/events.js';
+import { renderPostFragment } from './pages/components.js';
 import { createVillageFixture, type VillageFixture } from './testing.js';
 
 let fixture: VillageFixture | undefined;
@@ -12,8 +12,8 @@ afterEach(async () => {
 
 async function started(): Promise<VillageFixture> {
   const current = await createVillageFixture();
-  await current.service.start(5);
-  await current.service.advance(5, 100);
+  await current.service.runs.start(5);
+  await current.service.engine.advance(5, 100);
   await current.drain();
   return current;
 }
@@ -73,7 +73,7 @@ describe('moderation', () => {
       post.id,
     );
 
-    const runId = fixture.service.runIdFor(5);
+    const runId = fixture.service.world.runIdFor(5);
     const actions = (await fixture.services.store.readStream(contentStreamId(runId)))
       .filter((event) => ['post_flagged', 'post_hidden', 'post_restored'].includes(event.type))
       .map((event) => [event.type, (event.data as { postId: number; reason: string }).postId, (event.data as { reason: string }).reason]);
@@ -93,7 +93,7 @@ describe('LLM text is escaped in every view', () => {
   it('shows `<img src=x onerror=alert(1)>` as text on the home tabs, NPC pages, admin page and live fragments', async () => {
     fixture = await started();
     const { app, service } = fixture;
-    const runId = service.runIdFor(5);
+    const runId = service.world.runIdFor(5);
     const [event] = (await app.inject({ url: '/events?limit=1' })).json().items as Array<{ id: string; sim_ts: string }>;
     if (!event) throw new Error('no event');
     const authors: Record<Channel, string> = { FEED: 'npc_sanni', CHAT: 'npc_leena', NEWS: 'npc_aino' };
@@ -131,7 +131,7 @@ describe('LLM text is escaped in every view', () => {
     const posts = await service.queries.listPosts({ runId, limit: 3, statuses: ['visible'] });
     expect(posts.map((post) => post.text)).toContain(payload);
     for (const post of posts) {
-      const fragment = renderPostFragment(post, service);
+      const fragment = renderPostFragment(post, service.world);
       expect(fragment).toContain(escaped);
       expect(fragment).not.toContain('<img');
     }

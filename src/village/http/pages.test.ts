@@ -5,8 +5,8 @@ describe('village pages (server-rendered, readable without JavaScript)', () => {
   let fixture: VillageFixture;
   beforeAll(async () => {
     fixture = await createVillageFixture({ overrides: { 'village.read_rate_per_minute': '0' } });
-    await fixture.service.start(9);
-    await fixture.service.advance(9, 600);
+    await fixture.service.runs.start(9);
+    await fixture.service.engine.advance(9, 600);
     await fixture.drain();
   });
   afterAll(() => fixture.close());

@@ -13,10 +13,12 @@ import type { LeasedJob } from '../../messaging/ports.js';
 import { EventStore, openDatabase, runMigrations, SnapshotStore, type StoreDatabase, storeMigrations } from '../../store/index.js';
 import { createApp } from '../../web/app.js';
 import type { ProductServices } from '../../web/product-module.js';
+import { villageDepsFor, villageModule, villageServiceFor } from '../index.js';
 import { villageMigrations } from '../read-model/migrations.js';
 import { type RenderJobPayload, renderQueue } from '../render/render-job.js';
-import type { JobOutcome, VillageService } from '../village-service.js';
-import { villageModule, villageServiceFor } from './module.js';
+import type { JobOutcome } from '../services/render-workers.js';
+import type { VillageDeps } from '../services/village-context.js';
+import type { VillageService } from '../services/village-service.js';
 
 export interface VillageFixtureOptions {
   /** Dotted config keys, e.g. `{ 'server.admin_token': 'secret' }`. */
@@ -29,6 +31,8 @@ export interface VillageFixtureOptions {
 export interface VillageFixture {
   app: FastifyInstance;
   service: VillageService;
+  /** What the service was made of: another "process" on the same store is `createVillageService({ ...deps })`. */
+  deps: VillageDeps;
   services: ProductServices;
   database: StoreDatabase;
   messaging: Messaging;
@@ -73,6 +77,7 @@ export async function createVillageFixture(options: VillageFixtureOptions = {}):
   return {
     app,
     service,
+    deps: villageDepsFor(services),
     services,
     database,
     messaging,
@@ -82,7 +87,7 @@ export async function createVillageFixture(options: VillageFixtureOptions = {}):
       for (;;) {
         const jobs: LeasedJob<RenderJobPayload>[] = await messaging.queue.lease<RenderJobPayload>(renderQueue, { limit: 10 });
         if (jobs.length === 0) return outcomes;
-        for (const job of jobs) outcomes.push(await service.handle(job));
+        for (const job of jobs) outcomes.push(await service.renders.handle(job));
       }
     },
     async close() {

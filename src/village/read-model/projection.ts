@@ -4,50 +4,21 @@
  * (run, source event, channel, author) fail the whole append — nothing is written twice.
  */
 import type { InlineProjection, RecordedEvent, Transaction } from '../../store/index.js';
-import type { Channel } from '../domain/catalog-schema.js';
-import type { ClockAdvanced, DayStarted, Happening, RunStarted } from '../domain/events.js';
+import type { ClockAdvanced, DayStarted, Happening, ModerationAction, PostRejected, RunStarted } from '../domain/events.js';
 import { parseInstant } from '../domain/sim-time.js';
 
-/** Stream of a run's posts and moderation actions (the engine owns `world-<run id>`). */
-export function contentStreamId(runId: string): string {
-  return `village-${runId}`;
-}
-
-export interface PostPublished {
-  runId: string;
-  channel: Channel;
-  authorId: string;
-  sourceEventId: string;
-  tone: string;
-  text: string;
-  tags: string[];
-  safetyNotes: string | null;
-  model: string;
-  fellBack: boolean;
-  simTime: string;
-  place: string | null;
-}
-
-export interface PostRejected extends PostPublished {
-  reasons: string[];
-}
-
-export interface ModerationAction {
-  postId: number;
-  reason: string | null;
-  /** Who did it: `admin`, or `system` for automatic actions. */
-  by: string;
-}
-
-export type ContentEvent =
-  | { type: 'post_published'; data: PostPublished }
-  | { type: 'post_rejected'; data: PostRejected }
-  | { type: 'post_flagged'; data: ModerationAction }
-  | { type: 'post_hidden'; data: ModerationAction }
-  | { type: 'post_restored'; data: ModerationAction };
-
-export const contentEventTypes = ['post_published', 'post_rejected', 'post_flagged', 'post_hidden', 'post_restored'] as const;
-const worldEventTypes = ['run_started', 'day_started', 'clock_advanced', 'village_event'] as const;
+/** The events the read model folds (the engine's `render_requested` and `run_control` change no table). */
+const handledTypes = [
+  'run_started',
+  'day_started',
+  'clock_advanced',
+  'village_event',
+  'post_published',
+  'post_rejected',
+  'post_flagged',
+  'post_hidden',
+  'post_restored',
+] as const;
 
 function runIdOf(streamId: string): string {
   return streamId.slice(streamId.indexOf('-') + 1);
@@ -55,7 +26,7 @@ function runIdOf(streamId: string): string {
 
 export const villageProjection: InlineProjection = {
   name: 'village-read-model',
-  handles: [...worldEventTypes, ...contentEventTypes],
+  handles: handledTypes,
   async apply(transaction: Transaction, events: readonly RecordedEvent[]) {
     for (const event of events) {
       if (event.streamId.startsWith('world-')) await applyWorld(transaction, event);

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import { readJson, type StoreDatabase } from '../../store/index.js';
 import type { Channel } from '../domain/catalog-schema.js';
-import type { PostPublished } from './projection.js';
+import type { PostPublished } from '../domain/events.js';
 
 export type PostStatus = 'visible' | 'hidden' | 'rejected';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalog, validateCatalog } from '../catalog-loader.js';
-import { VillageRun } from '../world-runner.js';
+import { loadCatalog, validateCatalog } from '../catalog/loader.js';
+import { VillageRun } from '../services/world-run.js';
 import { generateCatalog } from './generate-catalog.js';
 
 describe('the generated catalog', () => {

@@ -1,7 +1,7 @@
 /** Tallies a run as it goes (events by type, render decisions by channel, relationship changes) and prints a summary. */
-import type { Channel } from './domain/catalog-schema.js';
-import type { RenderOutcome, VillageEvent } from './domain/events.js';
-import type { Relationship, VillageState } from './domain/state.js';
+import type { Channel } from '../domain/catalog-schema.js';
+import type { RenderOutcome, VillageEvent } from '../domain/events.js';
+import type { Relationship, VillageState } from '../domain/state.js';
 
 export interface RelationshipChange {
   from: string;

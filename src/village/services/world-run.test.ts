@@ -1,17 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventStore, runMigrations, SnapshotStore, type StoreDatabase, storeMigrations } from '../store/index.js';
-import { resolveTestDialects } from '../store/testing.js';
-import { loadCatalog } from './catalog-loader.js';
-import type { VillageEvent } from './domain/events.js';
-import {
-  canonicalEvent,
-  loadSnapshot,
-  replayRun,
-  serializeEvent,
-  VillageRun,
-  type VillageSnapshot,
-  worldStreamId,
-} from './world-runner.js';
+import { EventStore, runMigrations, SnapshotStore, type StoreDatabase, storeMigrations } from '../../store/index.js';
+import { resolveTestDialects } from '../../store/testing.js';
+import { loadCatalog } from '../catalog/loader.js';
+import { type VillageEvent, worldStreamId } from '../domain/events.js';
+import { canonicalEvent, serializeEvent } from '../domain/runs.js';
+import { replayRun } from './replay.js';
+import { loadSnapshot, VillageRun, type VillageSnapshot } from './world-run.js';
 
 const catalog = loadCatalog();
 

@@ -3,10 +3,19 @@
  * list of villagers, and an NPC's village memories as text (from the current run's engine state, enriched with the
  * place and topic the read model keeps for each event). No model calls: everything is catalog text and state.
  */
-import { NotFoundError } from '../core/errors.js';
-import type { Language, Npc } from './domain/catalog-schema.js';
-import { formatLocal, tickInstant } from './domain/sim-time.js';
-import type { VillageService } from './village-service.js';
+import { NotFoundError } from '../../core/errors.js';
+import type { Language, Npc } from '../domain/catalog-schema.js';
+import { formatLocal, tickInstant } from '../domain/sim-time.js';
+import type { VillageQueries } from '../read-model/queries.js';
+import type { VillageWorld } from './village-context.js';
+import type { VillagerService } from './villagers.js';
+
+/** What the character views read: the world, the current run's state and the read model's event rows. */
+export interface CharacterSource {
+  world: VillageWorld;
+  villagers: VillagerService;
+  queries: VillageQueries;
+}
 
 export interface VillagerSummary {
   id: string;
@@ -67,8 +76,8 @@ export function villagerOrigin(npcId: string): string {
   return `village:${npcId}`;
 }
 
-function requireNpc(service: VillageService, npcId: string): Npc {
-  const npc = service.index.npcs[service.index.npcIndex.get(npcId) ?? -1];
+function requireNpc(world: VillageWorld, npcId: string): Npc {
+  const npc = world.index.npcs[world.index.npcIndex.get(npcId) ?? -1];
   if (!npc) throw new NotFoundError(`no villager ${npcId}`, { npcId });
   return npc;
 }
@@ -80,19 +89,20 @@ function joinNames(names: readonly string[], language: Language): string {
   return `${names.slice(0, -1).join(', ')} ${language === 'fi' ? 'ja' : 'and'} ${names[names.length - 1]}`;
 }
 
-export function listVillagers(service: VillageService, options: VillagerOptions = {}): VillagerSummary[] {
+export function listVillagers(source: CharacterSource, options: VillagerOptions = {}): VillagerSummary[] {
   const language = options.language ?? 'en';
-  return service.index.npcs.map((npc) => ({ id: npc.id, name: npc.name, age: npc.age, occupation: npc.occupation[language] }));
+  return source.world.index.npcs.map((npc) => ({ id: npc.id, name: npc.name, age: npc.age, occupation: npc.occupation[language] }));
 }
 
 /** The NPC as a Character Card V3: persona from the catalog profile, goals and relationships; a first message at work. */
-export function getCharacterCard(service: VillageService, npcId: string, options: VillagerOptions = {}): VillagerCard {
+export function getCharacterCard(source: CharacterSource, npcId: string, options: VillagerOptions = {}): VillagerCard {
   const language = options.language ?? 'en';
-  const npc = requireNpc(service, npcId);
-  const catalog = service.catalog.catalog;
+  const { world: village } = source;
+  const npc = requireNpc(village, npcId);
+  const catalog = village.catalog.catalog;
   const world = catalog.world;
-  const home = service.placeName(npc.home);
-  const work = npc.work ? service.placeName(npc.work) : '';
+  const home = village.placeName(npc.home);
+  const work = npc.work ? village.placeName(npc.work) : '';
   const occupation = npc.occupation[language];
   const goals = catalog.goals.filter((goal) => goal.npc === npc.id).map((goal) => goal.description[language]);
   const ties = catalog.relationships
@@ -100,7 +110,7 @@ export function getCharacterCard(service: VillageService, npcId: string, options
     .map((edge) => {
       const feeling = edge.affinity >= 0.3 ? 'likes' : edge.affinity <= -0.3 ? 'is at odds with' : 'knows';
       const tags = edge.tags.length > 0 ? ` (${words(edge.tags)})` : '';
-      return `${feeling} ${service.npcName(edge.to)}${tags}`;
+      return `${feeling} ${village.npcName(edge.to)}${tags}`;
     });
   const description = [
     `${npc.name}, ${npc.age}, ${occupation} in ${world.name}.`,
@@ -130,9 +140,9 @@ export function getCharacterCard(service: VillageService, npcId: string, options
       group_only_greetings: [],
       tags: [world.name, 'villager'],
       creator: `${world.name} village`,
-      character_version: service.catalog.hash.slice(0, 8),
+      character_version: village.catalog.hash.slice(0, 8),
       extensions: {
-        koivulahti: { origin: villagerOrigin(npc.id), npc_id: npc.id, world: world.id, catalog_hash: service.catalog.hash },
+        koivulahti: { origin: villagerOrigin(npc.id), npc_id: npc.id, world: world.id, catalog_hash: village.catalog.hash },
       },
     },
   };
@@ -143,14 +153,15 @@ export function getCharacterCard(service: VillageService, npcId: string, options
  * sim time. Place and topic come from the read model's event row when it is there.
  */
 export async function getVillagerMemories(
-  service: VillageService,
+  source: CharacterSource,
   npcId: string,
   options: VillagerOptions & { limit?: number } = {},
 ): Promise<VillagerMemories> {
   const language = options.language ?? 'en';
-  requireNpc(service, npcId);
-  const runId = await service.currentRunId();
-  const state = await service.runState(runId);
+  const { world, villagers, queries } = source;
+  requireNpc(world, npcId);
+  const runId = await villagers.currentRunId();
+  const state = await villagers.runState(runId);
   const npcState = state?.npcs.find((npc) => npc.id === npcId);
   if (!state || !npcState) return { runId: state ? runId : null, memories: [] };
   const chosen = [...npcState.memories]
@@ -158,16 +169,16 @@ export async function getVillagerMemories(
     .slice(0, Math.max(0, options.limit ?? 50));
   const memories: VillagerMemory[] = [];
   for (const memory of chosen) {
-    const row = await service.queries.getEvent(runId, memory.eventId);
+    const row = await queries.getEvent(runId, memory.eventId);
     const happening = row?.data as { place?: string; topic?: { fi: string; en: string } } | undefined;
-    const type = service.index.types.get(memory.type);
+    const type = world.index.types.get(memory.type);
     const typeName = type?.name[language] ?? memory.type.replaceAll('_', ' ');
-    const simTime = formatLocal(tickInstant(service.index.clock, memory.tick));
+    const simTime = formatLocal(tickInstant(world.index.clock, memory.tick));
     const others = joinNames(
-      memory.with.map((id) => service.npcName(id)),
+      memory.with.map((id) => world.npcName(id)),
       language,
     );
-    const place = happening?.place ? service.placeName(happening.place) : '';
+    const place = happening?.place ? world.placeName(happening.place) : '';
     const topic = happening?.topic?.[language];
     const feeling = memory.valence >= 0.2 ? ' It felt good.' : memory.valence <= -0.2 ? ' It felt bad.' : '';
     const text =

@@ -2,12 +2,11 @@
  * The village's shared JSX pieces: post cards for FEED / CHAT / NEWS, the sim clock, impact badges. Everything an LLM
  * wrote is passed as a child or attribute, which preact-render-to-string escapes; no raw HTML anywhere.
  */
-
 import type { ComponentChildren } from 'preact';
 import { renderToString } from 'preact-render-to-string';
-import { clamp } from '../../core/math.js';
-import type { PostRow, RunRow } from '../read-model/queries.js';
-import type { VillageService } from '../village-service.js';
+import { clamp } from '../../../core/math.js';
+import type { PostRow, RunRow } from '../../read-model/queries.js';
+import type { VillageWorld } from '../../services/village-context.js';
 
 const weekdays = ['su', 'ma', 'ti', 'ke', 'to', 'pe', 'la'];
 
@@ -47,19 +46,19 @@ export function Avatar({ id, name, size = 'md' }: { id: string; name: string; si
 
 const weatherIcons: Record<string, string> = { sunny: '☀', cloudy: '☁', rain: '☂', storm: '☇', cold_snap: '❄' };
 
-export function weatherLabel(service: VillageService, weather: string | null): string {
+export function weatherLabel(world: VillageWorld, weather: string | null): string {
   if (!weather) return '';
-  const entry = service.catalog.catalog.world.weather.find((candidate) => candidate.id === weather);
+  const entry = world.catalog.catalog.world.weather.find((candidate) => candidate.id === weather);
   return `${weatherIcons[weather] ?? ''} ${entry?.name.fi ?? weather}`.trim();
 }
 
-export function SimClock({ run, running, service }: { run: RunRow | undefined; running: boolean; service: VillageService }) {
+export function SimClock({ run, running, world }: { run: RunRow | undefined; running: boolean; world: VillageWorld }) {
   return (
     <span class="sim-clock" id="sim-clock">
       <span class={`run-state ${running ? 'on' : 'off'}`}>{running ? 'käynnissä' : 'pysäytetty'}</span>
       <span class="clock-time">{run ? formatSimTime(run.simTime, true) : 'ei käynnissä olevaa ajoa'}</span>
       {run && run.day > 0 ? <span class="clock-day">päivä {run.day}</span> : null}
-      {run?.weather ? <span class="clock-weather">{weatherLabel(service, run.weather)}</span> : null}
+      {run?.weather ? <span class="clock-weather">{weatherLabel(world, run.weather)}</span> : null}
     </span>
   );
 }
@@ -89,13 +88,13 @@ export function PostActions({ post, admin }: { post: PostRow; admin: boolean }) 
 
 export interface PostProps {
   post: PostRow;
-  service: VillageService;
+  world: VillageWorld;
   /** Arrived over the live stream: highlighted briefly. */
   live?: boolean;
 }
 
-export function FeedPost({ post, service, live = false }: PostProps) {
-  const name = service.npcName(post.authorId);
+export function FeedPost({ post, world, live = false }: PostProps) {
+  const name = world.npcName(post.authorId);
   return (
     <li class={`post feed-post${live ? ' live' : ''}`} id={`post-${post.id}`} data-post-id={String(post.id)} data-channel="FEED">
       <Avatar id={post.authorId} name={name} />
@@ -121,8 +120,8 @@ export function FeedPost({ post, service, live = false }: PostProps) {
   );
 }
 
-export function ChatMessage({ post, service, live = false }: PostProps) {
-  const name = service.npcName(post.authorId);
+export function ChatMessage({ post, world, live = false }: PostProps) {
+  const name = world.npcName(post.authorId);
   return (
     <li class={`post chat-message${live ? ' live' : ''}`} id={`post-${post.id}`} data-post-id={String(post.id)} data-channel="CHAT">
       <Avatar id={post.authorId} name={name} size="sm" />
@@ -135,7 +134,7 @@ export function ChatMessage({ post, service, live = false }: PostProps) {
         </div>
         <p class="post-text">{post.text}</p>
         <div class="post-foot">
-          {post.place ? <span class="chat-group">{service.placeName(post.place)}</span> : null}
+          {post.place ? <span class="chat-group">{world.placeName(post.place)}</span> : null}
           <ModelNote post={post} />
         </div>
       </div>
@@ -144,10 +143,10 @@ export function ChatMessage({ post, service, live = false }: PostProps) {
 }
 
 /** A news article: the first line is the headline, the rest are paragraphs. */
-export function NewsArticle({ post, service, lead = false, live = false }: PostProps & { lead?: boolean }) {
+export function NewsArticle({ post, world, lead = false, live = false }: PostProps & { lead?: boolean }) {
   const [headline = '', ...rest] = post.text.split(/\n+/).filter((line) => line.trim() !== '');
   const paragraphs = rest.length > 0 ? rest : [];
-  const reporter = service.npcName(post.authorId);
+  const reporter = world.npcName(post.authorId);
   return (
     <li
       class={`post news-article${lead ? ' lead-article' : ''}${live ? ' live' : ''}`}
@@ -158,7 +157,7 @@ export function NewsArticle({ post, service, lead = false, live = false }: PostP
       <article>
         <h3 class="headline">{headline}</h3>
         <div class="byline">
-          <a href={`/village/npcs/${post.authorId}`}>{reporter}</a> · {service.catalog.catalog.channels.newspaper.name} ·{' '}
+          <a href={`/village/npcs/${post.authorId}`}>{reporter}</a> · {world.catalog.catalog.channels.newspaper.name} ·{' '}
           {formatSimTime(post.simTime)}
         </div>
         {paragraphs.map((paragraph, position) => (
@@ -172,19 +171,19 @@ export function NewsArticle({ post, service, lead = false, live = false }: PostP
   );
 }
 
-export function PostItem({ post, service, live = false }: PostProps) {
-  if (post.channel === 'NEWS') return <NewsArticle post={post} service={service} live={live} />;
-  if (post.channel === 'CHAT') return <ChatMessage post={post} service={service} live={live} />;
-  return <FeedPost post={post} service={service} live={live} />;
+export function PostItem({ post, world, live = false }: PostProps) {
+  if (post.channel === 'NEWS') return <NewsArticle post={post} world={world} live={live} />;
+  if (post.channel === 'CHAT') return <ChatMessage post={post} world={world} live={live} />;
+  return <FeedPost post={post} world={world} live={live} />;
 }
 
 /** The HTML fragment a live view swaps in for a new post. */
-export function renderPostFragment(post: PostRow, service: VillageService): string {
-  return renderToString(<PostItem post={post} service={service} live />);
+export function renderPostFragment(post: PostRow, world: VillageWorld): string {
+  return renderToString(<PostItem post={post} world={world} live />);
 }
 
-export function renderClockFragment(run: RunRow, running: boolean, service: VillageService): string {
-  return renderToString(<SimClock run={run} running={running} service={service} />);
+export function renderClockFragment(run: RunRow, running: boolean, world: VillageWorld): string {
+  return renderToString(<SimClock run={run} running={running} world={world} />);
 }
 
 export function ImpactBadge({ impact }: { impact: number }) {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ValidationError } from '../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import {
   type Catalog,
   type CatalogIssue,
@@ -15,10 +15,10 @@ import {
   checkCatalogReferences,
   formatIssue,
   parseCatalogPart,
-} from './domain/catalog-schema.js';
+} from '../domain/catalog-schema.js';
 
 /** The Koivulahti catalog shipped with the program (copied to dist/ by scripts/copy-assets.mjs). */
-export const defaultCatalogDirectory = fileURLToPath(new URL('./catalog/koivulahti/', import.meta.url));
+export const defaultCatalogDirectory = fileURLToPath(new URL('./koivulahti/', import.meta.url));
 
 export class CatalogError extends ValidationError {
   readonly issues: CatalogIssue[];

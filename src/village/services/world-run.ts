@@ -5,16 +5,17 @@
  * continues exactly like the uninterrupted one.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { ValidationError } from '../core/errors.js';
-import { Rng, type RngState } from '../core/rng.js';
-import type { EventStore, NewEvent, RecordedEvent, SnapshotStore } from '../store/index.js';
-import type { LoadedCatalog } from './catalog-loader.js';
-import { buildCatalogIndex, type CatalogIndex } from './domain/context.js';
-import { evolve, tick } from './domain/engine.js';
-import type { RunStarted, VillageEvent } from './domain/events.js';
-import { formatLocal, parseInstant, simDayOf, tickInstant } from './domain/sim-time.js';
-import { createInitialState, type VillageState } from './domain/state.js';
-import { defaultVillageSettings, type VillageSettings } from './domain/village-settings.js';
+import { ValidationError } from '../../core/errors.js';
+import { Rng, type RngState } from '../../core/rng.js';
+import type { EventStore, NewEvent, SnapshotStore } from '../../store/index.js';
+import type { LoadedCatalog } from '../catalog/loader.js';
+import { buildCatalogIndex, type CatalogIndex } from '../domain/context.js';
+import { evolve, tick } from '../domain/engine.js';
+import { type RunStarted, type VillageEvent, worldStreamId } from '../domain/events.js';
+import { hashSettings, runIdFor, serializeEvent } from '../domain/runs.js';
+import { formatLocal, simDayOf, tickInstant } from '../domain/sim-time.js';
+import { createInitialState, type VillageState } from '../domain/state.js';
+import { defaultVillageSettings, type VillageSettings } from '../domain/village-settings.js';
 
 export const snapshotSchemaVersion = 1;
 
@@ -47,40 +48,6 @@ export interface RunOptions {
    * (render jobs) must be done by then, because a restore re-derives, and so can redo, only what follows a snapshot.
    */
   beforeSnapshot?: () => Promise<void>;
-}
-
-export function hashSettings(settings: VillageSettings): string {
-  return createHash('sha256').update(JSON.stringify(settings)).digest('hex');
-}
-
-export function runIdFor(world: string, seed: number, catalogHash: string, configHash: string): string {
-  return `${world}-${seed}-${catalogHash.slice(0, 8)}${configHash.slice(0, 4)}`;
-}
-
-export function worldStreamId(runId: string): string {
-  return `world-${runId}`;
-}
-
-/** The bytes of an event in the log, keys in the order the engine wrote them (what the log hash and `--out` use). */
-export function serializeEvent(event: { type: string; data: unknown }): string {
-  return JSON.stringify({ type: event.type, data: event.data });
-}
-
-/**
- * JSON with object keys sorted: how replay compares a re-run event with a stored one, because PostgreSQL's jsonb
- * does not keep key order (the values, not the key order, are what must match).
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, nested: unknown) => {
-    if (nested === null || typeof nested !== 'object' || Array.isArray(nested)) return nested;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(nested).sort()) sorted[key] = (nested as Record<string, unknown>)[key];
-    return sorted;
-  });
-}
-
-export function canonicalEvent(event: { type: string; data: unknown }): string {
-  return canonicalJson({ type: event.type, data: event.data });
 }
 
 /** How a snapshot is stored: as one JSON string, so jsonb cannot reorder the state's keys (iteration order matters). */
@@ -268,100 +235,5 @@ export class VillageRun {
     const expected = this.persistedVersion === 0 ? 'no-stream' : this.persistedVersion;
     await this.persistence.store.append(this.streamId, expected, events);
     this.persistedVersion += events.length;
-  }
-}
-
-export interface ReplayOptions {
-  catalog: LoadedCatalog;
-  settings?: VillageSettings;
-  persistence: RunPersistence;
-  runId: string;
-  /** Start from the newest snapshot at or before this instant (epoch ms) instead of from the seed. */
-  from?: number;
-}
-
-export interface ReplayReport {
-  runId: string;
-  identical: boolean;
-  /** Version the comparison started after (0 = from the seed). */
-  startedAfter: number;
-  compared: number;
-  recorded: number;
-  divergence?: { version: number; expected: string | undefined; actual: string | undefined };
-}
-
-/** Re-runs a recorded run (from its seed or a snapshot) and compares every event with the stored log. */
-export async function replayRun(options: ReplayOptions): Promise<ReplayReport> {
-  const { store, snapshots } = options.persistence;
-  const streamId = worldStreamId(options.runId);
-  const recorded = await readWholeStream(store, streamId);
-  const first = recorded[0];
-  if (first?.type !== 'run_started') throw new ValidationError(`no village run ${options.runId} (stream ${streamId} is empty)`);
-  const started = first.data as RunStarted;
-  const settings = options.settings ?? defaultVillageSettings;
-  if (started.catalogHash !== options.catalog.hash)
-    throw new ValidationError(
-      `run ${options.runId} used catalog ${started.catalogHash.slice(0, 12)}, this catalog is ${options.catalog.hash.slice(0, 12)}; pass --catalog with the run's catalog`,
-    );
-  if (started.configHash !== hashSettings(settings))
-    throw new ValidationError(`run ${options.runId} used village settings ${started.configHash.slice(0, 12)}, these differ`);
-
-  let startedAfter = 0;
-  let snapshot: VillageSnapshot | undefined;
-  if (options.from !== undefined) {
-    const from = options.from;
-    const atOrBefore = recorded.filter((event) => {
-      const simTime = (event.data as { simTime?: string }).simTime;
-      return event.type === 'clock_advanced' && simTime !== undefined && parseInstant(simTime) <= from;
-    });
-    const limit = atOrBefore[atOrBefore.length - 1]?.version ?? 0;
-    const found = await loadSnapshot(snapshots, streamId, limit);
-    if (found) {
-      snapshot = found.snapshot;
-      startedAfter = found.version;
-    }
-  }
-
-  const report: ReplayReport = { runId: options.runId, identical: true, startedAfter, compared: 0, recorded: recorded.length };
-  const stop = new Error('diverged');
-  const runOptions: RunOptions = {
-    catalog: options.catalog,
-    seed: started.seed,
-    settings,
-    onEvent: (event, version) => {
-      const expected = recorded[version - 1];
-      const expectedLine = expected ? canonicalEvent(expected) : undefined;
-      const actualLine = canonicalEvent(event);
-      if (expectedLine !== actualLine) {
-        report.identical = false;
-        report.divergence = { version, expected: expectedLine, actual: actualLine };
-        throw stop;
-      }
-      report.compared += 1;
-    },
-  };
-  try {
-    const run = snapshot ? VillageRun.resume(runOptions, snapshot, startedAfter) : VillageRun.start(runOptions);
-    // Tick by tick up to the recorded length: a live run may have stopped in the middle of a sim-day.
-    while (run.version < recorded.length) await run.advanceTicks(1);
-  } catch (error) {
-    if (error !== stop) throw error;
-  }
-  if (report.identical && startedAfter + report.compared !== recorded.length) {
-    report.identical = false;
-    const version = startedAfter + report.compared + 1;
-    const expected = recorded[version - 1];
-    report.divergence = { version, expected: expected ? canonicalEvent(expected) : undefined, actual: undefined };
-  }
-  return report;
-}
-
-async function readWholeStream(store: EventStore, streamId: string): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  const page = 5_000;
-  for (;;) {
-    const batch = await store.readStream(streamId, { fromVersion: events.length + 1, limit: page });
-    events.push(...batch);
-    if (batch.length < page) return events;
   }
 }

@@ -3,22 +3,16 @@
  * run a seeded simulation headless with progress and a summary, or re-run a recorded one and compare.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { ValidationError } from '../core/errors.js';
-import { type LoadedCatalog, loadCatalog } from './catalog-loader.js';
-import { parseInstant } from './domain/sim-time.js';
-import { createInitialState } from './domain/state.js';
-import { defaultVillageSettings, type VillageSettings } from './domain/village-settings.js';
+import { ValidationError } from '../../core/errors.js';
+import { type LoadedCatalog, loadCatalog } from '../catalog/loader.js';
+import { worldStreamId } from '../domain/events.js';
+import { hashSettings, runIdFor, serializeEvent } from '../domain/runs.js';
+import { parseInstant } from '../domain/sim-time.js';
+import { createInitialState } from '../domain/state.js';
+import { defaultVillageSettings, type VillageSettings } from '../domain/village-settings.js';
+import { type ReplayReport, replayRun } from './replay.js';
 import { SimulationTally } from './simulation-summary.js';
-import {
-  hashSettings,
-  type ReplayReport,
-  type RunPersistence,
-  replayRun,
-  runIdFor,
-  serializeEvent,
-  VillageRun,
-  worldStreamId,
-} from './world-runner.js';
+import { type RunPersistence, VillageRun } from './world-run.js';
 
 export interface ProgressOutput {
   isTTY?: boolean;
