@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { chatConfigSchema, chatEnvironmentOverrides } from '../chat/config.js';
+import { villageConfigSchema, villageEnvironmentOverrides } from '../village/config.js';
 import { ConfigError } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -60,9 +61,6 @@ const llmAliasShape = Object.fromEntries(llmAliasNames.map((name) => [name, llmA
   z.ZodPrefault<typeof llmAlias>
 >;
 
-/** A boolean that also accepts the strings `true` / `false` (environment variables). */
-const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1')]);
-
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -108,23 +106,7 @@ export const configSchema = z.strictObject({
       max_buffered_events: z.coerce.number().int().min(1).default(1_000),
     })
     .prefault({}),
-  village: z
-    .strictObject({
-      autostart: flag.default(true),
-      seed: z.coerce.number().int().min(0).max(2_147_483_647).default(1),
-      tick_ms: z.coerce.number().int().min(1).max(3_600_000).default(1_000),
-      speed: z.coerce.number().min(0.1).max(1_000).default(1),
-      night_speedup: z.coerce.number().min(1).max(1_000).default(20),
-      render_workers: z.coerce.number().int().min(1).max(64).default(2),
-      lease_ms: z.coerce.number().int().min(500).max(600_000).default(10_000),
-      feed_max_chars: z.coerce.number().int().min(20).max(10_000).default(500),
-      chat_max_chars: z.coerce.number().int().min(20).max(10_000).default(400),
-      news_max_chars: z.coerce.number().int().min(20).max(20_000).default(3_000),
-      read_rate_per_minute: z.coerce.number().int().min(0).default(600),
-      /** Engine tunables (impact weights, pacing); validated by the village, which owns their defaults. */
-      engine: z.record(z.string(), z.unknown()).default({}),
-    })
-    .prefault({}),
+  village: villageConfigSchema,
   chat: chatConfigSchema,
   llm: z
     .strictObject({
@@ -267,11 +249,7 @@ export const environmentOverrides: Record<string, string> = {
   TIPS_OIDC_CLIENT_SECRET: 'tips.oidc_client_secret',
   TIPS_SESSION_SECRET: 'tips.session_secret',
   ...chatEnvironmentOverrides,
-  KOIVULAHTI_VILLAGE_AUTOSTART: 'village.autostart',
-  KOIVULAHTI_VILLAGE_SEED: 'village.seed',
-  KOIVULAHTI_VILLAGE_LEASE_MS: 'village.lease_ms',
-  KOIVULAHTI_VILLAGE_TICK_MS: 'village.tick_ms',
-  KOIVULAHTI_VILLAGE_SPEED: 'village.speed',
+  ...villageEnvironmentOverrides,
 };
 
 export const defaultConfigPath = './data/config.toml';
