@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'test/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'test/cluster/**', 'node_modules/**', 'dist/**'],
+    exclude: ['test/e2e/**', 'test/cluster/**', 'test/llama-server/**', 'node_modules/**', 'dist/**'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 20_000,

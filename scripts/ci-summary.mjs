@@ -1,13 +1,21 @@
 // Reads vitest JSON reports and the checks file of .ci/run (`NAME ok|failed` per line), prints per-suite counts
-// (PostgreSQL, NATS, browser, cluster, Node 24) and the closing line.
+// (PostgreSQL, NATS, browser, cluster, Node 24, llama-server, local provider) and the closing line.
 import { existsSync, readFileSync } from 'node:fs';
 
-const [unitPath, e2ePath, node24Path, checksPath] = process.argv.slice(2);
+const [unitPath, e2ePath, node24Path, checksPath, llamaPath] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const groups = { postgres: [0, 0, 0], nats: [0, 0, 0], browser: [0, 0, 0], cluster: [0, 0, 0], node24: [0, 0, 0] };
-const fileGroups = new Set(['browser', 'cluster', 'node24']);
+const groups = {
+  postgres: [0, 0, 0],
+  nats: [0, 0, 0],
+  browser: [0, 0, 0],
+  cluster: [0, 0, 0],
+  node24: [0, 0, 0],
+  'llama-server': [0, 0, 0],
+  'local-provider': [0, 0, 0],
+};
+const fileGroups = new Set(['browser', 'cluster', 'node24', 'llama-server', 'local-provider']);
 
 function tally(path, group) {
   if (!path || !existsSync(path)) {
@@ -24,7 +32,14 @@ function tally(path, group) {
       else if (index === 1) failed += 1;
       else skipped += 1;
       // The end-to-end report holds the browser tests and, under test/cluster/, the multi-process cluster tests.
-      const fileGroup = group && (file.name ?? '').includes('/test/cluster/') ? 'cluster' : group;
+      // The unit report's local-provider tests (node-llama-cpp) are counted on their own, so a skip shows.
+      const fileName = file.name ?? '';
+      const fileGroup =
+        group && fileName.includes('/test/cluster/')
+          ? 'cluster'
+          : !group && fileName.includes('/src/llm/providers/local-provider')
+            ? 'local-provider'
+            : group;
       const keys = fileGroup ? [fileGroup] : Object.keys(groups).filter((key) => !fileGroups.has(key) && name.includes(key));
       for (const key of keys) groups[key][index] += 1;
     }
@@ -38,6 +53,7 @@ function tally(path, group) {
 tally(unitPath);
 tally(e2ePath, 'browser');
 if (node24Path) tally(node24Path, 'node24');
+if (llamaPath) tally(llamaPath, 'llama-server');
 for (const [name, [groupPassed, groupFailed, groupSkipped]] of Object.entries(groups)) {
   console.log(`${name} suites: ${groupPassed} passed, ${groupFailed} failed, ${groupSkipped} skipped`);
 }
