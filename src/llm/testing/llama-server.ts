@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -191,8 +191,7 @@ export interface RecordingProxy {
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const upstream = new URL(target);
   const requests: ProxiedRequest[] = [];
-  let inFlight = 0;
-  let maxInFlight = 0;
+  const counter = { inFlight: 0, maxInFlight: 0 };
   const server: Server = createServer((incoming, outgoing) => {
     void readBody(incoming).then((raw) => {
       const record: ProxiedRequest = {
@@ -203,54 +202,14 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
         errorBody: undefined,
       };
       requests.push(record);
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
+      counter.inFlight++;
+      counter.maxInFlight = Math.max(counter.maxInFlight, counter.inFlight);
       let done = false;
-      const finish = () => {
+      forward(upstream, incoming, outgoing, raw, record, () => {
         if (done) return;
         done = true;
-        inFlight--;
-      };
-      const forward = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: incoming.method,
-          path: incoming.url,
-          headers: { ...incoming.headers, host: upstream.host },
-        },
-        (answer) => {
-          record.status = answer.statusCode ?? 0;
-          outgoing.writeHead(record.status, answer.headers);
-          const errorChunks: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => {
-            if (record.status >= 400) errorChunks.push(chunk);
-            outgoing.write(chunk);
-          });
-          answer.on('end', () => {
-            if (record.status >= 400) record.errorBody = Buffer.concat(errorChunks).toString('utf8');
-            finish();
-            outgoing.end();
-          });
-          answer.on('error', () => {
-            finish();
-            outgoing.destroy();
-          });
-        },
-      );
-      forward.on('error', () => {
-        finish();
-        if (!outgoing.headersSent) outgoing.writeHead(502);
-        outgoing.end();
+        counter.inFlight--;
       });
-      // A client that leaves (Stop in a chat) cancels the upstream request, as it would without the proxy.
-      outgoing.on('close', () => {
-        if (!outgoing.writableFinished) {
-          forward.destroy();
-          finish();
-        }
-      });
-      forward.end(raw);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -261,10 +220,10 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     url: `${origin}/v1`,
     requests,
     get inFlight() {
-      return inFlight;
+      return counter.inFlight;
     },
     get maxInFlight() {
-      return maxInFlight;
+      return counter.maxInFlight;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -272,6 +231,56 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
         server.close(() => resolve());
       }),
   };
+}
+
+function forward(
+  upstream: URL,
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  raw: Buffer,
+  record: ProxiedRequest,
+  finish: () => void,
+): void {
+  const upstreamRequest = httpRequest(
+    {
+      host: upstream.hostname,
+      port: upstream.port,
+      method: incoming.method,
+      path: incoming.url,
+      headers: { ...incoming.headers, host: upstream.host },
+    },
+    (answer) => {
+      record.status = answer.statusCode ?? 0;
+      outgoing.writeHead(record.status, answer.headers);
+      const errorChunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => {
+        if (record.status >= 400) errorChunks.push(chunk);
+        outgoing.write(chunk);
+      });
+      answer.on('end', () => {
+        if (record.status >= 400) record.errorBody = Buffer.concat(errorChunks).toString('utf8');
+        finish();
+        outgoing.end();
+      });
+      answer.on('error', () => {
+        finish();
+        outgoing.destroy();
+      });
+    },
+  );
+  upstreamRequest.on('error', () => {
+    finish();
+    if (!outgoing.headersSent) outgoing.writeHead(502);
+    outgoing.end();
+  });
+  // A client that leaves (Stop in a chat) cancels the upstream request, as it would without the proxy.
+  outgoing.on('close', () => {
+    if (!outgoing.writableFinished) {
+      upstreamRequest.destroy();
+      finish();
+    }
+  });
+  upstreamRequest.end(raw);
 }
 
 function readBody(incoming: IncomingMessage): Promise<Buffer> {
