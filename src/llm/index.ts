@@ -17,10 +17,10 @@ export {
   type LocalProviderFactoryWithSettings,
   type StreamTextOptions,
   type TextStreamPart,
-} from './gateway.js';
+} from './gateway/index.js';
 export { llmMigrations } from './migrations.js';
 export { type ModerationResult, moderationVerdictSchema } from './moderation.js';
 export type * from './provider.js';
-export { createMockProvider, type MockProvider, type MockReply } from './providers/mock-provider.js';
 export { createOfflineProvider, offlineModel } from './providers/offline-provider.js';
 export { createOpenAICompatibleProvider, type OpenAICompatibleProviderOptions } from './providers/openai-compatible-provider.js';
+export { createMockProvider, type MockProvider, type MockReply } from './testing/mock-provider.js';

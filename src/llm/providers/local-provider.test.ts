@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { LlmError } from '../errors.js';
 import type { ChatMessage, LocalProviderFactory, ProviderRequest, StreamPart } from '../provider.js';
 import { buildTinyGguf, writeTinyGguf } from '../testing/tiny-gguf.js';
-import { createLocalProvider, inspectGgufFile, isLocalRuntimeInstalled, LocalProvider } from './local-provider.js';
+import { inspectGgufFile } from './gguf-parser.js';
+import { createLocalProvider, isLocalRuntimeInstalled, LocalProvider } from './local-provider.js';
 
 const available = await isLocalRuntimeInstalled();
 if (!available) {

@@ -10,7 +10,7 @@ import type { KvEntry, KvStore } from '../../messaging/ports.js';
 import { openDatabase, type StoreDatabase } from '../../store/database.js';
 import { runMigrations } from '../../store/migrations.js';
 import { abortError } from '../errors.js';
-import { createLlmGateway, type LlmGateway, type LlmGatewayOptions } from '../gateway.js';
+import { createLlmGateway, type LlmGateway, type LlmGatewayOptions } from '../gateway/index.js';
 import { llmMigrations } from '../migrations.js';
 
 export interface TestGatewayOptions {

@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ManualClock } from '../core/clock.js';
-import { parseConfig } from '../core/config.js';
-import { silentLogger } from '../core/logger.js';
-import { Metrics } from '../core/metrics.js';
-import { openDatabase, type StoreDatabase } from '../store/database.js';
-import { runMigrations } from '../store/migrations.js';
-import { LlmError } from './errors.js';
-import { createLlmGateway, type LlmGateway } from './gateway.js';
-import { llmMigrations } from './migrations.js';
-import type { ChatMessage } from './provider.js';
-import { createMockProvider, type MockProvider } from './providers/mock-provider.js';
+import { ManualClock } from '../../core/clock.js';
+import { parseConfig } from '../../core/config.js';
+import { silentLogger } from '../../core/logger.js';
+import { Metrics } from '../../core/metrics.js';
+import { openDatabase, type StoreDatabase } from '../../store/database.js';
+import { runMigrations } from '../../store/migrations.js';
+import { LlmError } from '../errors.js';
+import { llmMigrations } from '../migrations.js';
+import type { ChatMessage } from '../provider.js';
+import { createMockProvider, type MockProvider } from '../testing/mock-provider.js';
+import { createLlmGateway, type LlmGateway } from './index.js';
 
 const Post = z.object({ title: z.string().min(1), likes: z.number().int().min(0) });
 const fallback = { title: 'Ei uutisia', likes: 0 };

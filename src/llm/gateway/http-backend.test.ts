@@ -4,10 +4,10 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { TextStreamPart } from './gateway.js';
-import type { ChatMessage } from './provider.js';
-import { createTestGateway, type TestGateway } from './testing/gateway-fixture.js';
-import { type OpenAITestServer, startOpenAITestServer } from './testing/openai-test-server.js';
+import type { ChatMessage } from '../provider.js';
+import { createTestGateway, type TestGateway } from '../testing/gateway-fixture.js';
+import { type OpenAITestServer, startOpenAITestServer } from '../testing/openai-test-server.js';
+import type { TextStreamPart } from './index.js';
 
 const Post = z.object({ title: z.string().min(1), body: z.string(), likes: z.number().int() });
 const fallback = { title: 'Ei uutisia', body: '', likes: 0 };

@@ -4,14 +4,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ManualClock } from '../core/clock.js';
-import type { StoreDatabase } from '../store/database.js';
-import { runMigrations } from '../store/migrations.js';
-import { resolveTestDialects } from '../store/testing.js';
-import { llmMigrations } from './migrations.js';
-import type { ChatMessage } from './provider.js';
-import { createTestGateway, dumpAllTables, MemoryKv, type TestGateway } from './testing/gateway-fixture.js';
-import { type OpenAITestServer, startOpenAITestServer } from './testing/openai-test-server.js';
+import { ManualClock } from '../../core/clock.js';
+import type { StoreDatabase } from '../../store/database.js';
+import { runMigrations } from '../../store/migrations.js';
+import { resolveTestDialects } from '../../store/testing.js';
+import { llmMigrations } from '../migrations.js';
+import type { ChatMessage } from '../provider.js';
+import { createTestGateway, dumpAllTables, MemoryKv, type TestGateway } from '../testing/gateway-fixture.js';
+import { type OpenAITestServer, startOpenAITestServer } from '../testing/openai-test-server.js';
 
 const Post = z.object({ title: z.string(), likes: z.number().int() });
 const fallback = { title: '', likes: 0 };
