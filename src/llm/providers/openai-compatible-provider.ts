@@ -6,7 +6,16 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, embedMany, generateText, type ModelMessage, type OutputInterface, streamText } from 'ai';
 import { abortError, LlmError, parseRetryAfter } from '../errors.js';
-import type { ChatMessage, FinishReason, LlmProvider, ModelParams, ResponseFormat, StreamPart, TokenUsage } from '../provider.js';
+import type {
+  ChatMessage,
+  FinishReason,
+  LlmProvider,
+  ModelParams,
+  ProviderRequest,
+  ResponseFormat,
+  StreamPart,
+  TokenUsage,
+} from '../provider.js';
 
 export interface OpenAICompatibleProviderOptions {
   /** e.g. `http://127.0.0.1:8081/v1`; the SDK appends `/chat/completions`, `/embeddings`. */
@@ -60,55 +69,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
       }
     },
 
-    async *stream(request): AsyncGenerator<StreamPart> {
-      if (request.signal?.aborted) throw abortError(request.signal);
-      // Our own controller also fires when the consumer stops early, so the upstream request is always cancelled.
-      const controller = new AbortController();
-      const forwardAbort = () => controller.abort(request.signal?.reason);
-      request.signal?.addEventListener('abort', forwardAbort, { once: true });
-      try {
-        const result = streamText({
-          model: sdk.chatModel(request.model),
-          messages: toModelMessages(request.messages),
-          allowSystemInMessages: true,
-          maxRetries: 0,
-          abortSignal: controller.signal,
-          // Errors arrive as `error` parts below; the default handler would print them to the console.
-          onError: () => undefined,
-          ...callSettings(request.params),
-          ...structuredOutput(request.responseFormat),
-        });
-        let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
-        let modelId = request.model;
-        for await (const part of result.fullStream) {
-          switch (part.type) {
-            case 'text-delta':
-              if (part.text !== '') yield { type: 'text-delta', text: part.text };
-              break;
-            case 'finish-step':
-              if (part.response.modelId) modelId = part.response.modelId;
-              break;
-            case 'finish':
-              finish = { type: 'finish', model: modelId, ...usageOf(part.totalUsage), finishReason: finishReasonOf(part.finishReason) };
-              break;
-            case 'error':
-              throw part.error;
-            case 'abort':
-              throw abortError(request.signal);
-            default:
-              break;
-          }
-        }
-        // A stream cut off without a finish reason is incomplete; its text is not an answer.
-        if (finish === undefined || finish.finishReason === undefined)
-          throw new LlmError('llm_unavailable', 'the model stream ended before the model finished');
-        yield finish;
-      } catch (error) {
-        throw fail(error, request.signal);
-      } finally {
-        request.signal?.removeEventListener('abort', forwardAbort);
-        controller.abort();
-      }
+    stream(request) {
+      return streamFrom(sdk, request, fail);
     },
 
     async embed(texts, embedOptions) {
@@ -126,6 +88,64 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
       }
     },
   };
+}
+
+type Sdk = ReturnType<typeof createOpenAICompatible>;
+
+/** The stream of one request; the upstream request is cancelled however the stream ends. */
+async function* streamFrom(
+  sdk: Sdk,
+  request: ProviderRequest,
+  fail: (error: unknown, signal: AbortSignal | undefined) => LlmError,
+): AsyncGenerator<StreamPart> {
+  if (request.signal?.aborted) throw abortError(request.signal);
+  // Our own controller also fires when the consumer stops early, so the upstream request is always cancelled.
+  const controller = new AbortController();
+  const forwardAbort = () => controller.abort(request.signal?.reason);
+  request.signal?.addEventListener('abort', forwardAbort, { once: true });
+  try {
+    const result = streamText({
+      model: sdk.chatModel(request.model),
+      messages: toModelMessages(request.messages),
+      allowSystemInMessages: true,
+      maxRetries: 0,
+      abortSignal: controller.signal,
+      // Errors arrive as `error` parts below; the default handler would print them to the console.
+      onError: () => undefined,
+      ...callSettings(request.params),
+      ...structuredOutput(request.responseFormat),
+    });
+    let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
+    let modelId = request.model;
+    for await (const part of result.fullStream) {
+      switch (part.type) {
+        case 'text-delta':
+          if (part.text !== '') yield { type: 'text-delta', text: part.text };
+          break;
+        case 'finish-step':
+          if (part.response.modelId) modelId = part.response.modelId;
+          break;
+        case 'finish':
+          finish = { type: 'finish', model: modelId, ...usageOf(part.totalUsage), finishReason: finishReasonOf(part.finishReason) };
+          break;
+        case 'error':
+          throw part.error;
+        case 'abort':
+          throw abortError(request.signal);
+        default:
+          break;
+      }
+    }
+    // A stream cut off without a finish reason is incomplete; its text is not an answer.
+    if (finish === undefined || finish.finishReason === undefined)
+      throw new LlmError('llm_unavailable', 'the model stream ended before the model finished');
+    yield finish;
+  } catch (error) {
+    throw fail(error, request.signal);
+  } finally {
+    request.signal?.removeEventListener('abort', forwardAbort);
+    controller.abort();
+  }
 }
 
 function toModelMessages(messages: readonly ChatMessage[]): ModelMessage[] {

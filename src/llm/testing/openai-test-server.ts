@@ -76,34 +76,78 @@ export interface OpenAITestServerOptions {
 }
 
 export async function startOpenAITestServer(options: OpenAITestServerOptions = {}): Promise<OpenAITestServer> {
-  const queue: ReplyScript[] = [];
-  let fallback: ReplyScript = { type: 'error', status: 500, body: { error: { message: 'no scripted reply', type: 'server_error' } } };
-  const requests: RecordedRequest[] = [];
-  const closeWaiters = new Map<number, Array<(at: number) => void>>();
-  let requestCount = 0;
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const models = options.models ?? ['test-model'];
-  const dimensions = options.embeddingDimensions ?? 8;
+  const server = new ScriptedServer(options.models ?? ['test-model'], options.embeddingDimensions ?? 8);
+  await server.listen();
+  return server;
+}
 
-  const server: Server = createServer((request, response) => {
-    void handle(request, response);
+class ScriptedServer implements OpenAITestServer {
+  url = '';
+  readonly requests: RecordedRequest[] = [];
+  requestCount = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  private readonly queue: ReplyScript[] = [];
+  private fallback: ReplyScript = { type: 'error', status: 500, body: { error: { message: 'no scripted reply', type: 'server_error' } } };
+  private readonly closeWaiters = new Map<number, Array<(at: number) => void>>();
+  private readonly server: Server = createServer((request, response) => {
+    void this.handle(request, response);
   });
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  constructor(
+    private readonly models: string[],
+    private readonly dimensions: number,
+  ) {}
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}/v1`;
+  }
+
+  enqueue(...replies: ReplyScript[]): void {
+    this.queue.push(...replies);
+  }
+
+  setDefault(reply: ReplyScript): void {
+    this.fallback = reply;
+  }
+
+  waitForClose(index: number, timeoutMs = 5_000): Promise<number> {
+    const closedAt = this.requests[index]?.closedEarlyAt;
+    if (closedAt !== undefined) return Promise.resolve(closedAt);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`request ${index} was not closed within ${timeoutMs} ms`)), timeoutMs);
+      const waiters = this.closeWaiters.get(index) ?? [];
+      waiters.push((at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+      this.closeWaiters.set(index, waiters);
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const recorded: RecordedRequest = {
-      index: requests.length,
+      index: this.requests.length,
       method: request.method ?? 'GET',
       path,
       headers: request.headers,
       body,
       receivedAt: performance.now(),
     };
-    requests.push(recorded);
+    this.requests.push(recorded);
     if (request.method === 'GET' && path === '/v1/models') {
-      sendJson(response, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', owned_by: 'test' })) });
+      sendJson(response, 200, { object: 'list', data: this.models.map((id) => ({ id, object: 'model', owned_by: 'test' })) });
       return;
     }
     const counted = request.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/embeddings');
@@ -111,152 +155,123 @@ export async function startOpenAITestServer(options: OpenAITestServerOptions = {
       sendJson(response, 404, { error: { message: `no route ${request.method} ${path}` } });
       return;
     }
-    requestCount++;
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
+    this.track(recorded, response);
+    if (path === '/v1/embeddings' && this.queue.length === 0) {
+      sendEmbeddings(response, body, body?.model ?? this.models[0], this.dimensions);
+      return;
+    }
+    const script = this.queue.shift() ?? this.fallback;
+    await play(typeof script === 'function' ? script(recorded) : script, recorded, response, String(body?.model ?? this.models[0]));
+  }
+
+  /** Counts the request in flight until its connection closes, and notes a close before the answer was complete. */
+  private track(recorded: RecordedRequest, response: ServerResponse): void {
+    this.requestCount++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     let settled = false;
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      inFlight--;
-    };
     response.on('close', () => {
       if (!response.writableFinished) {
         recorded.closedEarlyAt = performance.now();
-        for (const resolve of closeWaiters.get(recorded.index) ?? []) resolve(recorded.closedEarlyAt);
-        closeWaiters.delete(recorded.index);
+        for (const resolve of this.closeWaiters.get(recorded.index) ?? []) resolve(recorded.closedEarlyAt);
+        this.closeWaiters.delete(recorded.index);
       }
-      settle();
+      if (settled) return;
+      settled = true;
+      this.inFlight--;
     });
-    if (path === '/v1/embeddings' && queue.length === 0) {
-      const input = body?.input;
-      const texts = Array.isArray(input) ? input.map(String) : [String(input ?? '')];
+  }
+}
+
+function sendEmbeddings(response: ServerResponse, body: Record<string, unknown> | undefined, model: unknown, dimensions: number): void {
+  const input = body?.input;
+  const texts = Array.isArray(input) ? input.map(String) : [String(input ?? '')];
+  sendJson(response, 200, {
+    object: 'list',
+    model,
+    data: texts.map((text, index) => ({ object: 'embedding', index, embedding: embeddingOf(text, dimensions) })),
+    usage: { prompt_tokens: texts.length, total_tokens: texts.length },
+  });
+}
+
+async function play(reply: ScriptedReply, recorded: RecordedRequest, response: ServerResponse, model: string): Promise<void> {
+  switch (reply.type) {
+    case 'hang':
+      return;
+    case 'destroy':
+      response.socket?.destroy();
+      return;
+    case 'error':
+      await delay(reply.delayMs);
+      if (response.destroyed) return;
+      sendJson(response, reply.status, reply.body ?? { error: { message: `scripted ${reply.status}` } }, reply.headers);
+      return;
+    case 'chat': {
+      await delay(reply.delayMs);
+      if (response.destroyed) return;
+      const usage = reply.usage === undefined ? { prompt_tokens: 10, completion_tokens: 5 } : reply.usage;
       sendJson(response, 200, {
-        object: 'list',
-        model: body?.model ?? models[0],
-        data: texts.map((text, index) => ({ object: 'embedding', index, embedding: embeddingOf(text, dimensions) })),
-        usage: { prompt_tokens: texts.length, total_tokens: texts.length },
+        id: `chatcmpl-${recorded.index}`,
+        object: 'chat.completion',
+        created: 1_700_000_000,
+        model: reply.model ?? model,
+        choices: [{ index: 0, message: { role: 'assistant', content: reply.content }, finish_reason: reply.finishReason ?? 'stop' }],
+        ...(usage === null ? {} : { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
       });
       return;
     }
-    const script = queue.shift() ?? fallback;
-    await play(typeof script === 'function' ? script(recorded) : script, recorded, response);
+    case 'stream':
+      await playStream(reply, recorded, response, model);
+      return;
   }
+}
 
-  async function play(reply: ScriptedReply, recorded: RecordedRequest, response: ServerResponse): Promise<void> {
-    const model = String(recorded.body?.model ?? models[0]);
-    switch (reply.type) {
-      case 'hang':
-        return;
-      case 'destroy':
-        response.socket?.destroy();
-        return;
-      case 'error':
-        await delay(reply.delayMs);
-        if (response.destroyed) return;
-        sendJson(response, reply.status, reply.body ?? { error: { message: `scripted ${reply.status}` } }, reply.headers);
-        return;
-      case 'chat': {
-        await delay(reply.delayMs);
-        if (response.destroyed) return;
-        const usage = reply.usage === undefined ? { prompt_tokens: 10, completion_tokens: 5 } : reply.usage;
-        sendJson(response, 200, {
-          id: `chatcmpl-${recorded.index}`,
-          object: 'chat.completion',
-          created: 1_700_000_000,
-          model: reply.model ?? model,
-          choices: [{ index: 0, message: { role: 'assistant', content: reply.content }, finish_reason: reply.finishReason ?? 'stop' }],
-          ...(usage === null ? {} : { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
-        });
-        return;
-      }
-      case 'stream': {
-        response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-        response.flushHeaders();
-        const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
-          `data: ${JSON.stringify({
-            id: `chatcmpl-${recorded.index}`,
-            object: 'chat.completion.chunk',
-            created: 1_700_000_000,
-            model,
-            choices: [{ index: 0, delta, finish_reason: finishReason }],
-          })}\n\n`;
-        await delay(reply.firstChunkDelayMs);
-        for (let index = 0; index < reply.chunks.length; index++) {
-          if (response.destroyed) return;
-          if (reply.disconnectAfter === index) {
-            await disconnect(response);
-            return;
-          }
-          if (reply.hangAfter === index) return;
-          if (index > 0) await delay(reply.chunkDelayMs);
-          if (response.destroyed) return;
-          await write(
-            response,
-            chunk(index === 0 ? { role: 'assistant', content: reply.chunks[index] } : { content: reply.chunks[index] }, null),
-          );
-          if (index === 0) recorded.firstChunkAt = performance.now();
-        }
-        if (reply.disconnectAfter !== undefined && reply.disconnectAfter >= reply.chunks.length) {
-          await disconnect(response);
-          return;
-        }
-        if (reply.hangAfter !== undefined && reply.hangAfter >= reply.chunks.length) return;
-        const finishReason = reply.finishReason === undefined ? 'stop' : reply.finishReason;
-        if (finishReason !== null) response.write(chunk({}, finishReason));
-        const usage = reply.usage === undefined ? { prompt_tokens: 10, completion_tokens: reply.chunks.length } : reply.usage;
-        const wantsUsage = (recorded.body?.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-        if (usage !== null && wantsUsage)
-          response.write(
-            `data: ${JSON.stringify({ id: `chatcmpl-${recorded.index}`, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`,
-          );
-        response.end('data: [DONE]\n\n');
-        return;
-      }
+async function playStream(
+  reply: Extract<ScriptedReply, { type: 'stream' }>,
+  recorded: RecordedRequest,
+  response: ServerResponse,
+  model: string,
+): Promise<void> {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  response.flushHeaders();
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
+    `data: ${JSON.stringify({
+      id: `chatcmpl-${recorded.index}`,
+      object: 'chat.completion.chunk',
+      created: 1_700_000_000,
+      model,
+      choices: [{ index: 0, delta, finish_reason: finishReason }],
+    })}\n\n`;
+  await delay(reply.firstChunkDelayMs);
+  for (let index = 0; index < reply.chunks.length; index++) {
+    if (response.destroyed) return;
+    if (reply.disconnectAfter === index) {
+      await disconnect(response);
+      return;
     }
+    if (reply.hangAfter === index) return;
+    if (index > 0) await delay(reply.chunkDelayMs);
+    if (response.destroyed) return;
+    await write(
+      response,
+      chunk(index === 0 ? { role: 'assistant', content: reply.chunks[index] } : { content: reply.chunks[index] }, null),
+    );
+    if (index === 0) recorded.firstChunkAt = performance.now();
   }
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    get requestCount() {
-      return requestCount;
-    },
-    get inFlight() {
-      return inFlight;
-    },
-    get maxInFlight() {
-      return maxInFlight;
-    },
-    enqueue(...replies) {
-      queue.push(...replies);
-    },
-    setDefault(reply) {
-      fallback = reply;
-    },
-    waitForClose(index, timeoutMs = 5_000) {
-      const closedAt = requests[index]?.closedEarlyAt;
-      if (closedAt !== undefined) return Promise.resolve(closedAt);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`request ${index} was not closed within ${timeoutMs} ms`)), timeoutMs);
-        const waiters = closeWaiters.get(index) ?? [];
-        waiters.push((at) => {
-          clearTimeout(timer);
-          resolve(at);
-        });
-        closeWaiters.set(index, waiters);
-      });
-    },
-    close() {
-      return new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-    },
-  };
+  if (reply.disconnectAfter !== undefined && reply.disconnectAfter >= reply.chunks.length) {
+    await disconnect(response);
+    return;
+  }
+  if (reply.hangAfter !== undefined && reply.hangAfter >= reply.chunks.length) return;
+  const finishReason = reply.finishReason === undefined ? 'stop' : reply.finishReason;
+  if (finishReason !== null) response.write(chunk({}, finishReason));
+  const usage = reply.usage === undefined ? { prompt_tokens: 10, completion_tokens: reply.chunks.length } : reply.usage;
+  const wantsUsage = (recorded.body?.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  if (usage !== null && wantsUsage)
+    response.write(
+      `data: ${JSON.stringify({ id: `chatcmpl-${recorded.index}`, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`,
+    );
+  response.end('data: [DONE]\n\n');
 }
 
 async function readBody(request: IncomingMessage): Promise<Record<string, unknown> | undefined> {

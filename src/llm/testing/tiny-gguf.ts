@@ -105,6 +105,41 @@ export interface TinyGgufBuild {
 
 /** Builds the whole file in memory (about 0.5 MB with the defaults). */
 export function buildTinyGguf(options: TinyGgufOptions = {}): TinyGgufBuild {
+  const shape = tinyShape(options);
+  const vocabulary = tinyVocabulary();
+  const metadata = tinyMetadata(shape, vocabulary, options.chatTemplate);
+  const tensors = tinyTensors(shape, vocabulary.tokens.length);
+
+  const writer = new ByteWriter();
+  writer.raw(Buffer.from('GGUF', 'ascii'));
+  writer.uint32(3);
+  writer.uint64(tensors.length);
+  writer.uint64(metadata.length);
+  for (const [key, value] of metadata) writeMetadata(writer, key, value);
+  const tensorSizes = writeTensorTable(writer, tensors);
+  writer.padTo(alignment);
+  writeTensorData(writer, tensors, tensorSizes, vocabulary.types, shape.embeddingLength, options.seed ?? 1);
+
+  return {
+    bytes: writer.toBuffer(),
+    embeddingLength: shape.embeddingLength,
+    contextLength: shape.contextLength,
+    vocabulary: vocabulary.tokens,
+  };
+}
+
+interface TinyShape {
+  embeddingLength: number;
+  headCount: number;
+  headCountKv: number;
+  feedForwardLength: number;
+  blockCount: number;
+  contextLength: number;
+  headDimension: number;
+  keyValueLength: number;
+}
+
+function tinyShape(options: TinyGgufOptions): TinyShape {
   const embeddingLength = options.embeddingLength ?? 64;
   const headCount = options.headCount ?? 4;
   const headCountKv = options.headCountKv ?? 2;
@@ -116,9 +151,16 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): TinyGgufBuild {
   }
   const headDimension = embeddingLength / headCount;
   const keyValueLength = headDimension * headCountKv;
-  const vocabulary = tinyVocabulary();
-  const vocabularySize = vocabulary.tokens.length;
+  return { embeddingLength, headCount, headCountKv, feedForwardLength, blockCount, contextLength, headDimension, keyValueLength };
+}
 
+function tinyMetadata(
+  shape: TinyShape,
+  vocabulary: ReturnType<typeof tinyVocabulary>,
+  chatTemplate: string | undefined,
+): [string, MetadataValue][] {
+  const { embeddingLength, headCount, headCountKv, feedForwardLength, blockCount, contextLength, headDimension } = shape;
+  const vocabularySize = vocabulary.tokens.length;
   const metadata: [string, MetadataValue][] = [
     ['general.architecture', { type: 'string', value: 'llama' }],
     ['general.name', { type: 'string', value: 'koivulahti-tiny-random' }],
@@ -144,8 +186,12 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): TinyGgufBuild {
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: true }],
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
   ];
-  if (options.chatTemplate !== undefined) metadata.push(['tokenizer.chat_template', { type: 'string', value: options.chatTemplate }]);
+  if (chatTemplate !== undefined) metadata.push(['tokenizer.chat_template', { type: 'string', value: chatTemplate }]);
+  return metadata;
+}
 
+function tinyTensors(shape: TinyShape, vocabularySize: number): TensorSpec[] {
+  const { embeddingLength, feedForwardLength, blockCount, keyValueLength } = shape;
   // Matrix shapes are [input, output]: ggml multiplies along ne[0].
   const tensors: TensorSpec[] = [{ name: 'token_embd.weight', dimensions: [embeddingLength, vocabularySize], fill: 'embedding' }];
   for (let block = 0; block < blockCount; block++) {
@@ -166,14 +212,11 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): TinyGgufBuild {
     { name: 'output_norm.weight', dimensions: [embeddingLength], fill: 'ones' },
     { name: 'output.weight', dimensions: [embeddingLength, vocabularySize], fill: 'output' },
   );
+  return tensors;
+}
 
-  const writer = new ByteWriter();
-  writer.raw(Buffer.from('GGUF', 'ascii'));
-  writer.uint32(3);
-  writer.uint64(tensors.length);
-  writer.uint64(metadata.length);
-  for (const [key, value] of metadata) writeMetadata(writer, key, value);
-
+/** Writes the tensor table (all F32, each aligned); returns each tensor's data size in bytes. */
+function writeTensorTable(writer: ByteWriter, tensors: readonly TensorSpec[]): number[] {
   let dataOffset = 0;
   const tensorSizes: number[] = [];
   for (const tensor of tensors) {
@@ -186,17 +229,26 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): TinyGgufBuild {
     tensorSizes.push(size);
     dataOffset += padTo(size, alignment);
   }
-  writer.padTo(alignment);
+  return tensorSizes;
+}
 
+function writeTensorData(
+  writer: ByteWriter,
+  tensors: readonly TensorSpec[],
+  tensorSizes: readonly number[],
+  types: readonly number[],
+  embeddingLength: number,
+  seed: number,
+): void {
   // Pure noise would emit mostly raw bytes (invalid UTF-8) and end-of-text tokens. Every embedding carries a constant
   // feature in element 0 that survives to the final norm, and element 0 of each output row is a per-token prior: word
   // pieces and ASCII characters up, raw high bytes and control tokens down, so sampled text is mostly readable.
-  const prior = vocabulary.types.map((type, token) => {
+  const prior = types.map((type, token) => {
     if (type === tokenType.normal) return 0.3;
     if (type === tokenType.byte) return token - 3 < 0x80 ? 0 : -0.3;
     return -0.6;
   });
-  const rng = Rng.fromSeed(options.seed ?? 1);
+  const rng = Rng.fromSeed(seed);
   tensors.forEach((tensor, index) => {
     const size = tensorSizes[index] ?? 0;
     const data = Buffer.alloc(padTo(size, alignment));
@@ -212,8 +264,6 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): TinyGgufBuild {
     }
     writer.raw(data);
   });
-
-  return { bytes: writer.toBuffer(), embeddingLength, contextLength, vocabulary: vocabulary.tokens };
 }
 
 export async function writeTinyGguf(path: string, options: TinyGgufOptions = {}): Promise<TinyGgufInfo> {
