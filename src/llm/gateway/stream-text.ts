@@ -7,7 +7,6 @@ import type { LlmAliasName, ResolvedAlias } from '../aliases.js';
 import { LlmError, throwIfAborted } from '../errors.js';
 import type { Release } from '../limits.js';
 import type { ChatMessage, FinishReason, LlmProvider, ModelParams, ProviderRequest, StreamPart, TokenUsage } from '../provider.js';
-import { countMessageTokens, countTextTokens } from '../tokens.js';
 import { linkedController } from './backends.js';
 import { type ActiveCall, countUsage } from './call-recording.js';
 import type { GatewayContext } from './context.js';
@@ -99,12 +98,7 @@ async function* streamAttempt(
     const failure = toLlmError(error, attempt.controller.signal);
     // Text already shown cannot be taken back, so only a stream that sent nothing is retried.
     const wait = progress.emitted ? undefined : context.retries.waitBefore(failure, retry);
-    if (progress.emitted)
-      call.usage.add({
-        inputTokens: await countMessageTokens(request.messages),
-        outputTokens: await countTextTokens(progress.text),
-        reported: false,
-      });
+    if (progress.emitted) call.usage.add(await countUsage(request.messages, progress.text));
     if (wait === undefined) throw failure;
     context.logger.info({ alias: alias.name, code: failure.code, waitMs: wait }, 'retrying model stream');
     return wait;
