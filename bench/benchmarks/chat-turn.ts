@@ -11,7 +11,7 @@
  * History is seeded directly (events appended to the chat's stream, the
  * inline projection building the read model), in batches: every exchange is your turn, the reply and one memory.
  */
-import { type ChatEvent, chatModule, chatService, chatStreamId } from '../../src/chat/index.js';
+import { type ChatEvent, chatApp, chatModule, chatStreamId } from '../../src/chat/index.js';
 import { type BenchApp, emptyPath, startBenchApp } from '../lib/app.js';
 import { keepAliveAgent, SseReader, timedRequest } from '../lib/http.js';
 import { round, summarize } from '../lib/measure.js';
@@ -37,8 +37,8 @@ const sentence = (index: number) =>
   `Turn ${index}: the ferry was late again, so we talked about the harbour, the nets, the gulls and the long winter that is coming.`;
 
 async function createChat(bench: BenchApp, name: string): Promise<{ chatId: string; botId: string }> {
-  const service = chatService(bench.services);
-  const botId = await service.authorBot({
+  const chat = chatApp(bench.services);
+  const botId = await chat.authoring.authorBot({
     name,
     persona: 'a barista at the harbour café of Koivulahti',
     voice_samples: ['"Kahvia? Tietysti."'],
@@ -47,8 +47,8 @@ async function createChat(bench: BenchApp, name: string): Promise<{ chatId: stri
     initial_relationship: 'friends',
     kickoff_prose: 'At the café by the harbour, early in the morning, the first ferry is late.',
   });
-  const { parse } = await service.parseKickoff(botId);
-  return { chatId: await service.confirmKickoff(botId, parse), botId };
+  const { parse } = await chat.authoring.parseKickoff(botId);
+  return { chatId: await chat.authoring.confirmKickoff(botId, parse), botId };
 }
 
 async function seedHistory(bench: BenchApp, chatId: string, botId: string, turns: number): Promise<void> {
@@ -117,7 +117,7 @@ async function measureTurns(
 ): Promise<TurnFigure> {
   const agent = keepAliveAgent();
   const tab = await SseReader.open(`${bench.url}/stream?topics=chat-${chatId}`);
-  const service = chatService(bench.services);
+  const chat = chatApp(bench.services);
   const totals: number[] = [];
   const own: number[] = [];
   const overheads: number[] = [];
@@ -136,7 +136,7 @@ async function measureTurns(
       if (response.status !== 202) throw new Error(`POST turns: ${response.status} ${response.body.slice(0, 300)}`);
       const delta = await firstDelta;
       await stored;
-      await service.settled(chatId);
+      await chat.generations.settled(chatId);
       const streamed = (await backend.requests(seen)).filter((timing) => timing.stream);
       const ownMs = streamed.at(-1)?.ownFirstTokenMs;
       if (streamed.length !== 1 || ownMs === undefined)
@@ -190,9 +190,9 @@ export const chatTurnBenchmark: Benchmark = {
       ].join('\n'),
     );
     try {
-      const service = chatService(bench.services);
-      await service.init();
-      await service.authorYou({ name: 'Sam', pronouns: 'they', persona: 'a sailor who has just come back to the village' });
+      const chat = chatApp(bench.services);
+      await chat.init();
+      await chat.authoring.authorYou({ name: 'Sam', pronouns: 'they', persona: 'a sailor who has just come back to the village' });
       const chats: Array<{ history: number; chatId: string }> = [];
       const seedStarted = performance.now();
       for (const [index, history] of histories.entries()) {

@@ -1,26 +1,29 @@
 /**
- * The Chat product (issue 6, seeds/002 T1-T24 and the first run of T35): authoring, kickoff, turns streamed to every
- * tab, bot-owned memory, post-turn passes and the drawer. Other products use it only through this file.
+ * The Chat product (roleplay engine): authoring, kickoff, turns streamed to every tab, bot-owned memory, post-turn
+ * passes, timeline edits and the drawer. Other products use it only through this file. Wiring only.
  */
 import { getCharacterCard, getVillagerMemories, listVillagers } from '../village/index.js';
 import type { ProductModule, ProductServices } from '../web/product-module.js';
-import { chatRoutes } from './http/routes.js';
-import { chatMigrations } from './projections/migrations.js';
+import { chatRoutes } from './http/routes/index.js';
+import { chatMigrations } from './read-model/migrations.js';
 import { runNightlyBackups } from './services/backup.js';
-import { ChatService, postTurnQueue, type VillagerSource } from './services/chat-service.js';
+import { type ChatApp, createChatApp } from './services/chat-app.js';
+import type { VillagerSource } from './services/context.js';
+import { postTurnQueue } from './services/generations.js';
 
 export type { ChatEvent, ChatEventType } from './domain/events.js';
 export { chatEventTypes, chatStreamId } from './domain/events.js';
 export { backupDatabase } from './services/backup.js';
-export { ChatService, postTurnQueue } from './services/chat-service.js';
+export type { ChatApp } from './services/chat-app.js';
+export { postTurnQueue } from './services/generations.js';
 
-const services = new WeakMap<ProductServices['store'], ChatService>();
+const apps = new WeakMap<ProductServices['store'], ChatApp>();
 
-/** One ChatService per runtime (routes and background work share its generations). */
-export function chatService(runtime: ProductServices): ChatService {
-  let service = services.get(runtime.store);
-  if (!service) {
-    service = new ChatService({
+/** One ChatApp per runtime (routes and background work share its generations). */
+export function chatApp(runtime: ProductServices): ChatApp {
+  let app = apps.get(runtime.store);
+  if (!app) {
+    app = createChatApp({
       store: runtime.store,
       database: runtime.database,
       llm: runtime.llm,
@@ -36,9 +39,9 @@ export function chatService(runtime: ProductServices): ChatService {
       kv: runtime.messaging.kv,
     });
     runtime.metrics?.watchQueue(postTurnQueue, runtime.messaging.queue);
-    services.set(runtime.store, service);
+    apps.set(runtime.store, app);
   }
-  return service;
+  return app;
 }
 
 /** The village's NPCs through the village's public interface (its index.ts); the village service is made on first use. */
@@ -62,11 +65,11 @@ export const chatModule: ProductModule = {
   name: 'chat',
   migrations: chatMigrations,
   routes(runtime) {
-    const service = chatService(runtime);
-    const routes = chatRoutes(service);
+    const chat = chatApp(runtime);
+    const routes = chatRoutes(chat);
     return async (app, options) => {
-      await service.init();
-      app.addHook('onClose', async () => service.close());
+      await chat.init();
+      app.addHook('onClose', async () => chat.close());
       await routes(app, options);
     };
   },
@@ -76,21 +79,21 @@ export const chatModule: ProductModule = {
      * distributed mode whenever a reply's heartbeat stops), snapshots and nightly backups.
      */
     async engine(runtime, signal) {
-      const service = chatService(runtime);
-      await service.init();
-      await service.coldStartIfNeeded();
-      await service.closeOrphans();
+      const chat = chatApp(runtime);
+      await chat.init();
+      await chat.maintenance.coldStartIfNeeded();
+      await chat.turns.closeOrphans();
       await Promise.all([
-        service.runSnapshots(signal),
-        service.runOrphanChecks(signal),
+        chat.maintenance.runSnapshots(signal),
+        chat.turns.runOrphanChecks(signal),
         runNightlyBackups(runtime.config, runtime.clock, runtime.logger, signal),
       ]);
     },
     /** Post-turn passes (edges, memories, significance, time): any number of processes. */
     async worker(runtime, signal) {
-      const service = chatService(runtime);
-      await service.init();
-      await service.runWorker(signal);
+      const chat = chatApp(runtime);
+      await chat.init();
+      await chat.passes.runWorker(signal);
     },
   },
 };

@@ -3,6 +3,7 @@
  * fallback and what the offline writer returns. The confirm page lets the author fix any of it.
  */
 import { z } from 'zod';
+import type { KickoffConfirmed } from './state.js';
 
 export const activityShapeSchema = z.object({
   posture: z.string().max(200),
@@ -74,5 +75,40 @@ export function heuristicKickoff(prose: string, relationship: string, today: str
     initial_time_iso: `${date}T${String(hour).padStart(2, '0')}:00:00.000Z`,
     edge_seed_summary: relationship.trim() === '' ? 'We have only just met.' : relationship.trim(),
     edge_seed_knowledge_facts: [],
+  };
+}
+
+/** The ids a confirmed kickoff mints (made by the caller: domain code draws no randomness). */
+export interface KickoffIds {
+  chatId: string;
+  botId: string;
+  containerId: string;
+  sceneId: string;
+}
+
+/** The confirmed kickoff as the `confirm_kickoff` command carries it; an unreadable start time becomes `now`. */
+export function confirmedKickoff(parse: KickoffParse, ids: KickoffIds, now: string): KickoffConfirmed {
+  const start = Date.parse(parse.initial_time_iso);
+  const activity = (shape: ActivityShape) => ({
+    posture: shape.posture,
+    action: {
+      verb: shape.action_verb,
+      interruptible: shape.action_interruptible,
+      required_attention: shape.action_required_attention,
+      expected_duration: shape.action_expected_duration,
+    },
+    attention: shape.attention,
+    holding: shape.holding,
+  });
+  return {
+    ...ids,
+    time: Number.isNaN(start) ? now : new Date(start).toISOString(),
+    weather: '',
+    container: { name: parse.container_name, type: parse.container_type, properties: parse.container_properties },
+    you: activity(parse.you_activity),
+    bot: activity(parse.bot_activity),
+    edgeSummary: parse.edge_seed_summary,
+    edgeKnowledge: parse.edge_seed_knowledge_facts,
+    edgeSeed: { affinity: 50, trust: 50 },
   };
 }

@@ -47,38 +47,53 @@ interface Part {
   text: string;
 }
 
-export function assemblePrompt(input: PromptInput, countTokens: CountTokens): { messages: PromptMessage[]; ledger: PromptLedger } {
-  const tokens = (text: string) => countTokens(text);
-  const entries: LedgerEntry[] = [];
-  const tiers = { must: 0, should: 0, nice: 0 };
-  let total = promptOverhead + messageOverhead * 2;
-  const keep = (part: Part, cost: number) => {
-    total += cost;
-    tiers[part.tier] += cost;
-    entries.push({ part: part.name, tier: part.tier, action: 'kept', tokens: cost, reason: '' });
-  };
-  const drop = (part: Part, cost: number, reason: string, count?: number) =>
-    entries.push({ part: part.name, tier: part.tier, action: 'dropped', tokens: cost, reason, ...(count === undefined ? {} : { count }) });
-  // Labels and separators the parts are wrapped in cost a few tokens each; keep room for them.
-  const limit = (tier: 'should' | 'nice') => (tier === 'should' ? input.budget.hard : input.budget.soft) - labelReserve;
-  const offer = (part: Part, cost = tokens(part.text) + 1): boolean => {
-    if (part.tier === 'must') {
-      keep(part, cost);
-      return true;
-    }
-    const budget = limit(part.tier);
-    if (total + cost <= budget) {
-      keep(part, cost);
-      return true;
-    }
-    drop(
-      part,
-      cost,
-      `${part.tier} tier: ${total} + ${cost} tokens would pass the ${part.tier === 'should' ? 'hard' : 'soft'} budget of ${budget}`,
-    );
-    return false;
-  };
+type HistoryMessage = { role: 'user' | 'assistant'; text: string };
 
+/** The prompt's running total per tier and the ledger of what was kept and dropped, with why. */
+class PromptBudget {
+  readonly entries: LedgerEntry[] = [];
+  readonly tiers = { must: 0, should: 0, nice: 0 };
+  total = promptOverhead + messageOverhead * 2;
+
+  constructor(
+    private readonly budget: { hard: number; soft: number },
+    readonly tokens: CountTokens,
+  ) {}
+
+  /** The most a tier may bring the total to; labels and separators cost a few tokens each, so keep room for them. */
+  limit(tier: 'should' | 'nice'): number {
+    return (tier === 'should' ? this.budget.hard : this.budget.soft) - labelReserve;
+  }
+
+  /** Whether `cost` more tokens fit the tier's budget; counted when they do. */
+  take(tier: 'must' | 'should' | 'nice', cost: number): boolean {
+    if (tier !== 'must' && this.total + cost > this.limit(tier)) return false;
+    this.total += cost;
+    this.tiers[tier] += cost;
+    return true;
+  }
+
+  /** A must part is always kept; a should / nice part while its budget allows (else dropped, with the reason). */
+  offer(part: Part, cost = this.tokens(part.text) + 1): boolean {
+    if (this.take(part.tier, cost)) {
+      this.entries.push({ part: part.name, tier: part.tier, action: 'kept', tokens: cost, reason: '' });
+      return true;
+    }
+    const budget = this.limit(part.tier === 'should' ? 'should' : 'nice');
+    const which = part.tier === 'should' ? 'hard' : 'soft';
+    this.entries.push({
+      part: part.name,
+      tier: part.tier,
+      action: 'dropped',
+      tokens: cost,
+      reason: `${part.tier} tier: ${this.total} + ${cost} tokens would pass the ${which} budget of ${budget}`,
+    });
+    return false;
+  }
+}
+
+/** The parts every prompt keeps whole: who the bot is, who you are, the scene and your turn. */
+function mustParts(input: PromptInput): { identity: Part; you: Part; scene: Part; turn: Part } {
   const bot = input.bot;
   const identity: Part = {
     name: 'identity',
@@ -107,73 +122,64 @@ export function assemblePrompt(input: PromptInput, countTokens: CountTokens): { 
       ),
     ].join('\n'),
   };
-  const turn: Part = { name: 'your turn', tier: 'must', text: input.turn };
-  const pinned = input.memories.filter((memory) => memory.pinned);
-  const ranked = input.memories.filter((memory) => !memory.pinned);
+  return { identity, you, scene, turn: { name: 'your turn', tier: 'must', text: input.turn } };
+}
 
-  for (const part of [identity, you, scene, turn]) offer(part);
-  const keptPinned: RetrievedMemory[] = [];
-  for (const [index, memory] of pinned.entries()) {
-    offer({ name: `pinned memory ${index + 1}`, tier: 'must', text: memory.pov_summary });
-    keptPinned.push(memory);
-  }
-
-  // should: relationship, recent dialogue, retrieved memories, two voice samples
-  let relationship: Part | undefined;
-  if (input.edge) {
-    const part: Part = {
-      name: 'relationship',
-      tier: 'should',
-      text: `How ${bot.name} sees ${input.you.name}: affinity ${input.edge.affinity}/100, trust ${input.edge.trust}/100. ${input.edge.summary}${input.edge.knowledge.length > 0 ? ` Knows: ${input.edge.knowledge.join('; ')}.` : ''}`,
-    };
-    if (offer(part)) relationship = part;
-  }
+/**
+ * Dialogue, newest first, while it fits: the newest `recentMessages` on the should tier, older ones on the nice tier;
+ * the first message that does not fit goes with everything before it. Returns what is kept, oldest first.
+ */
+function offerHistory(budget: PromptBudget, input: PromptInput): HistoryMessage[] {
   const recent = input.recentMessages ?? 6;
-  const keptHistory: Array<{ role: 'user' | 'assistant'; text: string }> = [];
   const history = input.history;
+  const kept: HistoryMessage[] = [];
+  const tierOf = (index: number) => (history.length - 1 - index < recent ? 'should' : 'nice');
+  const cost = (message: HistoryMessage) => budget.tokens(message.text) + messageOverhead;
   let cut = -1; // index of the newest history message that was dropped (it and everything older go)
   for (let index = history.length - 1; index >= 0; index--) {
     const message = history[index];
     if (message === undefined) continue;
-    const tier = history.length - 1 - index < recent ? 'should' : 'nice';
-    const cost = tokens(message.text) + messageOverhead;
-    if (total + cost <= limit(tier)) {
-      total += cost;
-      tiers[tier] += cost;
-      keptHistory.unshift(message);
+    if (budget.take(tierOf(index), cost(message))) {
+      kept.unshift(message);
       continue;
     }
     cut = index;
     break;
   }
-  const recentKept = keptHistory.slice(-recent).length;
-  if (keptHistory.length > 0) {
-    const recentCost = keptHistory.slice(-recent).reduce((sum, message) => sum + tokens(message.text) + messageOverhead, 0);
-    entries.push({ part: 'recent dialogue', tier: 'should', action: 'kept', tokens: recentCost, reason: '', count: recentKept });
-    if (keptHistory.length > recentKept)
-      entries.push({
+  const recentKept = kept.slice(-recent);
+  const sum = (messages: HistoryMessage[]) => messages.reduce((total, message) => total + cost(message), 0);
+  if (kept.length > 0) {
+    budget.entries.push({
+      part: 'recent dialogue',
+      tier: 'should',
+      action: 'kept',
+      tokens: sum(recentKept),
+      reason: '',
+      count: recentKept.length,
+    });
+    if (kept.length > recentKept.length)
+      budget.entries.push({
         part: 'older dialogue',
         tier: 'nice',
         action: 'kept',
-        tokens: keptHistory.slice(0, -recent).reduce((sum, message) => sum + tokens(message.text) + messageOverhead, 0),
+        tokens: sum(kept.slice(0, -recent)),
         reason: '',
-        count: keptHistory.length - recentKept,
+        count: kept.length - recentKept.length,
       });
   }
   if (cut >= 0) {
-    const tier = history.length - 1 - cut < recent ? 'should' : 'nice';
-    const budget = limit(tier);
-    entries.push({
+    const tier = tierOf(cut);
+    budget.entries.push({
       part: 'older dialogue',
       tier,
       action: 'dropped',
       tokens: 0,
-      reason: `${tier} tier: the next older message would pass the ${tier === 'should' ? 'hard' : 'soft'} budget of ${budget}; it and everything before it are left out`,
+      reason: `${tier} tier: the next older message would pass the ${tier === 'should' ? 'hard' : 'soft'} budget of ${budget.limit(tier)}; it and everything before it are left out`,
       count: cut + 1,
     });
   }
   if (input.unloadedHistory > 0)
-    entries.push({
+    budget.entries.push({
       part: 'older dialogue',
       tier: 'nice',
       action: 'dropped',
@@ -181,35 +187,56 @@ export function assemblePrompt(input: PromptInput, countTokens: CountTokens): { 
       reason: 'beyond the history window: not loaded, could never fit the soft budget',
       count: input.unloadedHistory,
     });
+  return kept;
+}
 
-  const keptMemories: RetrievedMemory[] = [];
-  for (const [index, memory] of ranked.entries()) {
-    if (offer({ name: `retrieved memory ${index + 1}`, tier: 'should', text: memory.pov_summary })) keptMemories.push(memory);
-  }
+export function assemblePrompt(input: PromptInput, countTokens: CountTokens): { messages: PromptMessage[]; ledger: PromptLedger } {
+  const budget = new PromptBudget(input.budget, countTokens);
+  const bot = input.bot;
+  const { identity, you, scene, turn } = mustParts(input);
+  for (const part of [identity, you, scene, turn]) budget.offer(part);
+  const pinned = input.memories.filter((memory) => memory.pinned);
+  for (const [index, memory] of pinned.entries())
+    budget.offer({ name: `pinned memory ${index + 1}`, tier: 'must', text: memory.pov_summary });
+
+  // should: relationship, recent dialogue, retrieved memories, two voice samples
+  const relationship: Part | undefined = input.edge
+    ? {
+        name: 'relationship',
+        tier: 'should',
+        text: `How ${bot.name} sees ${input.you.name}: affinity ${input.edge.affinity}/100, trust ${input.edge.trust}/100. ${input.edge.summary}${input.edge.knowledge.length > 0 ? ` Knows: ${input.edge.knowledge.join('; ')}.` : ''}`,
+      }
+    : undefined;
+  const keptRelationship = relationship && budget.offer(relationship) ? relationship : undefined;
+  const keptHistory = offerHistory(budget, input);
+  const keptMemories = input.memories
+    .filter((memory) => !memory.pinned)
+    .filter((memory, index) => budget.offer({ name: `retrieved memory ${index + 1}`, tier: 'should', text: memory.pov_summary }));
   const voice = bot.voice_samples.map((sample, index) => ({ sample, index }));
-  const keptVoice: string[] = [];
-  for (const { sample, index } of voice.slice(0, 2))
-    if (offer({ name: `voice sample ${index + 1}`, tier: 'should', text: sample })) keptVoice.push(sample);
+  const keptVoice = voice
+    .slice(0, 2)
+    .filter(({ sample, index }) => budget.offer({ name: `voice sample ${index + 1}`, tier: 'should', text: sample }));
 
   // nice: backstory, more voice samples (older dialogue was offered above, newest first)
-  let backstory: string | undefined;
-  if (bot.backstory.trim() !== '' && offer({ name: 'backstory', tier: 'nice', text: bot.backstory })) backstory = bot.backstory;
-  for (const { sample, index } of voice.slice(2))
-    if (offer({ name: `voice sample ${index + 1}`, tier: 'nice', text: sample })) keptVoice.push(sample);
+  const backstory =
+    bot.backstory.trim() !== '' && budget.offer({ name: 'backstory', tier: 'nice', text: bot.backstory }) ? bot.backstory : '';
+  keptVoice.push(
+    ...voice.slice(2).filter(({ sample, index }) => budget.offer({ name: `voice sample ${index + 1}`, tier: 'nice', text: sample })),
+  );
 
   const system = [
     identity.text,
     backstory ? `Backstory: ${backstory}` : '',
-    keptVoice.length > 0 ? `How ${bot.name} talks:\n${keptVoice.map((sample) => `- ${sample}`).join('\n')}` : '',
+    keptVoice.length > 0 ? `How ${bot.name} talks:\n${keptVoice.map(({ sample }) => `- ${sample}`).join('\n')}` : '',
     `About ${you.text}`,
     'Reply with one in-character turn: prose, *actions* in asterisks, speech in quotes.',
   ]
     .filter(Boolean)
     .join('\n\n');
-  const memoryLines = [...keptPinned, ...keptMemories].map((memory) => `- ${memory.pov_summary}`);
+  const memoryLines = [...pinned, ...keptMemories].map((memory) => `- ${memory.pov_summary}`);
   const context = [
     `[Scene]\n${scene.text}`,
-    relationship ? `[Relationship]\n${relationship.text}` : '',
+    keptRelationship ? `[Relationship]\n${keptRelationship.text}` : '',
     memoryLines.length > 0 ? `[${bot.name} remembers]\n${memoryLines.join('\n')}` : '',
   ]
     .filter(Boolean)
@@ -219,8 +246,8 @@ export function assemblePrompt(input: PromptInput, countTokens: CountTokens): { 
     ...keptHistory.map((message) => ({ role: message.role, content: message.text })),
     { role: 'user', content: `${context}\n\n[${input.you.name}]\n${turn.text}` },
   ];
-  const actual = messages.reduce((sum, message) => sum + messageOverhead + tokens(message.content), promptOverhead);
-  return { messages, ledger: { budget: { ...input.budget }, total: actual, tiers, entries } };
+  const actual = messages.reduce((sum, message) => sum + messageOverhead + countTokens(message.content), promptOverhead);
+  return { messages, ledger: { budget: { ...input.budget }, total: actual, tiers: budget.tiers, entries: budget.entries } };
 }
 
 /** Cuts text to at most `maxTokens` tokens (binary search on characters); for the classifier's 4,000-token budget. */

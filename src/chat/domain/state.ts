@@ -147,151 +147,171 @@ export type ChatCommand =
 
 export function decide(command: ChatCommand, state: ChatState): ChatEvent[] {
   switch (command.type) {
-    case 'rewind': {
-      if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
-      if (state.streamingTurnId !== null) throw new ChatRuleError('reply_streaming', 'a reply is still streaming; stop it first');
-      return [
-        {
-          type: 'chat_rewound',
-          data: {
-            chat_id: command.chatId,
-            to_version: command.toVersion,
-            to_turn_id: command.toTurnId,
-            impact: command.impact,
-            snapshot: command.snapshot,
-            at: command.at,
-          },
-        },
-      ];
-    }
-    case 'undo_rewind': {
-      if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
-      if (command.rewindVersion === undefined)
-        throw new ChatRuleError('nothing_to_undo', 'there is no rewind to undo (30 s passed or the chat moved on)');
-      return [{ type: 'chat_rewind_undone', data: { chat_id: command.chatId, rewind_version: command.rewindVersion, at: command.at } }];
-    }
-    case 'regenerate': {
-      if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
-      if (state.streamingTurnId !== null) throw new ChatRuleError('reply_streaming', 'a reply is still streaming; stop it or wait');
-      if (!state.lastReplyId || state.lastReplyId !== command.replyId || !state.lastUserTurnId)
-        throw new ChatRuleError('not_latest_reply', 'only the latest reply can be regenerated');
-      const events: ChatEvent[] = [];
-      if (command.edit) {
-        if (command.edit.text.trim() === '') throw new ChatRuleError('empty_turn', 'the turn is empty');
-        events.push({
-          type: 'user_turn_edit',
-          data: {
-            chat_id: command.chatId,
-            turn_id: state.lastUserTurnId,
-            text: command.edit.text,
-            segments: command.edit.segments,
-            prior_text: command.edit.priorText,
-            prior_segments: command.edit.priorSegments,
-            at: command.at,
-          },
-        });
-      }
-      events.push(
-        {
-          type: 'assistant_turn_superseded',
-          data: { chat_id: command.chatId, turn_id: command.replyId, superseded_by: command.newReplyId, at: command.at },
-        },
-        {
-          type: 'assistant_turn_started',
-          data: {
-            chat_id: command.chatId,
-            turn_id: command.newReplyId,
-            reply_to: state.lastUserTurnId,
-            ledger: command.ledger,
-            retrieved: command.retrieved,
-          },
-        },
-      );
-      return events;
-    }
-    case 'confirm_kickoff': {
-      if (state.status !== 'empty') throw new ChatRuleError('chat_exists', 'this chat already exists');
-      const k = command.kickoff;
-      const chat_id = k.chatId;
-      return [
-        { type: 'chat_created', data: { chat_id, bot_id: k.botId, time: k.time, weather: k.weather } },
-        { type: 'container_created', data: { chat_id, container_id: k.containerId, ...k.container } },
-        { type: 'activity_change', data: { chat_id, entity_id: 'you', container_id: k.containerId, ...k.you } },
-        { type: 'activity_change', data: { chat_id, entity_id: k.botId, container_id: k.containerId, ...k.bot } },
-        {
-          type: 'scene_opened',
-          data: { chat_id, scene_id: k.sceneId, container_id: k.containerId, started_at: k.time, participants: ['you', k.botId] },
-        },
-        {
-          type: 'edge_update',
-          data: {
-            chat_id,
-            source_id: k.botId,
-            target_id: 'you',
-            affinity_delta: 0,
-            trust_delta: 0,
-            knowledge_facts: k.edgeKnowledge,
-            summary: k.edgeSummary,
-            seed: k.edgeSeed,
-            at: k.time,
-          },
-        },
-        {
-          type: 'edge_update',
-          data: {
-            chat_id,
-            source_id: 'you',
-            target_id: k.botId,
-            affinity_delta: 0,
-            trust_delta: 0,
-            knowledge_facts: [],
-            summary: k.edgeSummary,
-            seed: k.edgeSeed,
-            at: k.time,
-          },
-        },
-      ];
-    }
-    case 'submit_turn': {
-      if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
-      if (state.streamingTurnId !== null) throw new ChatRuleError('reply_streaming', 'a reply is still streaming; stop it or wait');
-      if (command.text.trim() === '') throw new ChatRuleError('empty_turn', 'the turn is empty');
-      return [
-        {
-          type: 'user_turn',
-          data: { chat_id: command.chatId, turn_id: command.userTurnId, text: command.text, segments: command.segments, at: state.clock },
-        },
-        {
-          type: 'assistant_turn_started',
-          data: {
-            chat_id: command.chatId,
-            turn_id: command.assistantTurnId,
-            reply_to: command.userTurnId,
-            ledger: command.ledger,
-            retrieved: command.retrieved,
-          },
-        },
-      ];
-    }
-    case 'finish_reply': {
-      if (state.streamingTurnId !== command.turnId) throw new ChatRuleError('not_streaming', 'that reply is not streaming');
-      return [
-        {
-          type: 'assistant_turn',
-          data: {
-            chat_id: command.chatId,
-            turn_id: command.turnId,
-            text: command.text,
-            truncated: command.ended !== 'stop',
-            ended: command.ended,
-            model: command.model,
-            ...(command.error === undefined ? {} : { error: command.error }),
-            at: command.at,
-          },
-        },
-      ];
-    }
+    case 'confirm_kickoff':
+      return confirmKickoff(command, state);
+    case 'submit_turn':
+      return submitTurn(command, state);
+    case 'finish_reply':
+      return finishReply(command, state);
+    case 'rewind':
+      return rewind(command, state);
+    case 'undo_rewind':
+      return undoRewind(command, state);
+    case 'regenerate':
+      return regenerate(command, state);
   }
+}
+
+type CommandOf<T extends ChatCommand['type']> = Extract<ChatCommand, { type: T }>;
+
+function confirmKickoff(command: CommandOf<'confirm_kickoff'>, state: ChatState): ChatEvent[] {
+  if (state.status !== 'empty') throw new ChatRuleError('chat_exists', 'this chat already exists');
+  const k = command.kickoff;
+  const chat_id = k.chatId;
+  return [
+    { type: 'chat_created', data: { chat_id, bot_id: k.botId, time: k.time, weather: k.weather } },
+    { type: 'container_created', data: { chat_id, container_id: k.containerId, ...k.container } },
+    { type: 'activity_change', data: { chat_id, entity_id: 'you', container_id: k.containerId, ...k.you } },
+    { type: 'activity_change', data: { chat_id, entity_id: k.botId, container_id: k.containerId, ...k.bot } },
+    {
+      type: 'scene_opened',
+      data: { chat_id, scene_id: k.sceneId, container_id: k.containerId, started_at: k.time, participants: ['you', k.botId] },
+    },
+    {
+      type: 'edge_update',
+      data: {
+        chat_id,
+        source_id: k.botId,
+        target_id: 'you',
+        affinity_delta: 0,
+        trust_delta: 0,
+        knowledge_facts: k.edgeKnowledge,
+        summary: k.edgeSummary,
+        seed: k.edgeSeed,
+        at: k.time,
+      },
+    },
+    {
+      type: 'edge_update',
+      data: {
+        chat_id,
+        source_id: 'you',
+        target_id: k.botId,
+        affinity_delta: 0,
+        trust_delta: 0,
+        knowledge_facts: [],
+        summary: k.edgeSummary,
+        seed: k.edgeSeed,
+        at: k.time,
+      },
+    },
+  ];
+}
+
+function submitTurn(command: CommandOf<'submit_turn'>, state: ChatState): ChatEvent[] {
+  if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
+  if (state.streamingTurnId !== null) throw new ChatRuleError('reply_streaming', 'a reply is still streaming; stop it or wait');
+  if (command.text.trim() === '') throw new ChatRuleError('empty_turn', 'the turn is empty');
+  return [
+    {
+      type: 'user_turn',
+      data: { chat_id: command.chatId, turn_id: command.userTurnId, text: command.text, segments: command.segments, at: state.clock },
+    },
+    {
+      type: 'assistant_turn_started',
+      data: {
+        chat_id: command.chatId,
+        turn_id: command.assistantTurnId,
+        reply_to: command.userTurnId,
+        ledger: command.ledger,
+        retrieved: command.retrieved,
+      },
+    },
+  ];
+}
+
+function finishReply(command: CommandOf<'finish_reply'>, state: ChatState): ChatEvent[] {
+  if (state.streamingTurnId !== command.turnId) throw new ChatRuleError('not_streaming', 'that reply is not streaming');
+  return [
+    {
+      type: 'assistant_turn',
+      data: {
+        chat_id: command.chatId,
+        turn_id: command.turnId,
+        text: command.text,
+        truncated: command.ended !== 'stop',
+        ended: command.ended,
+        model: command.model,
+        ...(command.error === undefined ? {} : { error: command.error }),
+        at: command.at,
+      },
+    },
+  ];
+}
+
+function rewind(command: CommandOf<'rewind'>, state: ChatState): ChatEvent[] {
+  if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
+  if (state.streamingTurnId !== null) throw new ChatRuleError('reply_streaming', 'a reply is still streaming; stop it first');
+  return [
+    {
+      type: 'chat_rewound',
+      data: {
+        chat_id: command.chatId,
+        to_version: command.toVersion,
+        to_turn_id: command.toTurnId,
+        impact: command.impact,
+        snapshot: command.snapshot,
+        at: command.at,
+      },
+    },
+  ];
+}
+
+function undoRewind(command: CommandOf<'undo_rewind'>, state: ChatState): ChatEvent[] {
+  if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
+  if (command.rewindVersion === undefined)
+    throw new ChatRuleError('nothing_to_undo', 'there is no rewind to undo (30 s passed or the chat moved on)');
+  return [{ type: 'chat_rewind_undone', data: { chat_id: command.chatId, rewind_version: command.rewindVersion, at: command.at } }];
+}
+
+function regenerate(command: CommandOf<'regenerate'>, state: ChatState): ChatEvent[] {
+  if (state.status !== 'active') throw new ChatRuleError('chat_missing', 'no such chat');
+  if (state.streamingTurnId !== null) throw new ChatRuleError('reply_streaming', 'a reply is still streaming; stop it or wait');
+  if (!state.lastReplyId || state.lastReplyId !== command.replyId || !state.lastUserTurnId)
+    throw new ChatRuleError('not_latest_reply', 'only the latest reply can be regenerated');
+  const events: ChatEvent[] = [];
+  if (command.edit) {
+    if (command.edit.text.trim() === '') throw new ChatRuleError('empty_turn', 'the turn is empty');
+    events.push({
+      type: 'user_turn_edit',
+      data: {
+        chat_id: command.chatId,
+        turn_id: state.lastUserTurnId,
+        text: command.edit.text,
+        segments: command.edit.segments,
+        prior_text: command.edit.priorText,
+        prior_segments: command.edit.priorSegments,
+        at: command.at,
+      },
+    });
+  }
+  events.push(
+    {
+      type: 'assistant_turn_superseded',
+      data: { chat_id: command.chatId, turn_id: command.replyId, superseded_by: command.newReplyId, at: command.at },
+    },
+    {
+      type: 'assistant_turn_started',
+      data: {
+        chat_id: command.chatId,
+        turn_id: command.newReplyId,
+        reply_to: state.lastUserTurnId,
+        ledger: command.ledger,
+        retrieved: command.retrieved,
+      },
+    },
+  );
+  return events;
 }
 
 /** Adds minutes to an ISO instant; pure string arithmetic over Date parsing (no clock read). */

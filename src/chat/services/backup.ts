@@ -10,6 +10,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Config } from '../../core/config.js';
 import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { sleep } from '../../core/sleep.js';
 
 const backupName = /^koivulahti-\d{8}T\d{6}Z?(?:-\d+)?\.db$/;
 
@@ -67,17 +68,7 @@ export async function runNightlyBackups(config: Config, clock: Clock, logger: Lo
   if (config.database.url || config.chat.backup_at === '' || config.database.sqlite_path === ':memory:') return;
   while (!signal.aborted) {
     const wait = msUntilNext(new Date(clock.now()), config.chat.backup_at);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, wait);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await sleep(wait, signal).catch(() => undefined);
     if (signal.aborted) return;
     try {
       const path = await backupDatabase(config, clock);

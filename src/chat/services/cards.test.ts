@@ -85,7 +85,7 @@ describe('character cards', () => {
     const imported = await post(JSON.stringify(v3), 'application/json');
     expect(imported.status).toBe(201);
     const { bot_id } = (await imported.json()) as { bot_id: string };
-    expect(await harness.service.read.bot(bot_id)).toMatchObject({
+    expect(await harness.chat.read.bot(bot_id)).toMatchObject({
       name: 'Aino',
       persona: v3.data.description,
       traits: ['dry', 'loyal', 'stubborn'],

@@ -23,3 +23,10 @@ export function loadTokenCounter(): Promise<CountTokens> {
   });
   return loading;
 }
+
+/** The counter as the use cases get it: loaded on first use. */
+export interface TokenCounter {
+  counter(): Promise<CountTokens>;
+}
+
+export const tokenCounter: TokenCounter = { counter: loadTokenCounter };

@@ -58,9 +58,9 @@ for (const dialect of dialects)
         `[llm]\nprovider = "openai-compatible"\nbase_url = "${server.url}"\nmodel = "test-model"\nmax_retries = 0\ncache = "off"\n`,
         () => dialect.open(),
       );
-      const service = harness.service;
-      await service.authorYou({ name: 'Sam', pronouns: 'they/them', persona: 'a night nurse' });
-      const botId = await service.authorBot({
+      const app = harness.chat;
+      await app.authoring.authorYou({ name: 'Sam', pronouns: 'they/them', persona: 'a night nurse' });
+      const botId = await app.authoring.authorBot({
         name: 'Aino',
         persona: 'a barista',
         voice_samples: [],
@@ -69,8 +69,8 @@ for (const dialect of dialects)
         initial_relationship: 'regular',
         kickoff_prose: 'At the cafe.',
       });
-      const { parse } = await service.parseKickoff(botId);
-      chatId = await service.confirmKickoff(botId, parse);
+      const { parse } = await app.authoring.parseKickoff(botId);
+      chatId = await app.authoring.confirmKickoff(botId, parse);
       harness.startWorker();
     });
 
@@ -120,11 +120,11 @@ for (const dialect of dialects)
       );
       expect(log.indexOf('user_turn')).toBeLessThan(log.indexOf('assistant_turn_started'));
       expect(log.indexOf('assistant_turn_started')).toBeLessThan(log.indexOf('assistant_turn'));
-      const memory = await harness.service.read.memory(`mem_${reply_id}`);
+      const memory = await harness.chat.read.memory(`mem_${reply_id}`);
       expect(memory).toMatchObject({ significance: 3, pinned: true, auto_pinned: true });
-      const edges = await harness.service.read.edges(['you', (await harness.service.requireChat(chatId)).bot_id]);
+      const edges = await harness.chat.read.edges(['you', (await harness.chat.read.requireChat(chatId)).bot_id]);
       expect(edges.find((edge) => edge.target_id === 'you')).toMatchObject({ affinity: 54, trust: 52 });
-      expect((await harness.service.requireChat(chatId)).state.clock).toMatch(/T\d\d:07:00/);
+      expect((await harness.chat.read.requireChat(chatId)).state.clock).toMatch(/T\d\d:07:00/);
       first.close();
       second.close();
     });
@@ -142,8 +142,8 @@ for (const dialect of dialects)
       dropper.close();
       const lastId = [...dropper.frames].reverse().find((frame) => frame.id !== undefined)?.id;
       expect(lastId).toBeDefined();
-      await harness.service.settled(chatId);
-      const stored = await harness.service.read.message(reply_id);
+      await harness.chat.generations.settled(chatId);
+      const stored = await harness.chat.read.message(reply_id);
       expect(stored).toMatchObject({ status: 'done', text: chunks.join(''), truncated: false });
 
       const again = await SseClient.open(stream, { 'last-event-id': String(lastId) });
@@ -159,7 +159,7 @@ for (const dialect of dialects)
       nextStream = () => ({ type: 'stream', chunks, hangAfter: 3 });
       const before = server.requestCount;
       const { reply_id } = await post('"Tell me a long story."');
-      await waitUntil(() => (harness.service.partial(chatId)?.seq ?? 0) >= 3, 'three deltas');
+      await waitUntil(() => (harness.chat.generations.partial(chatId)?.seq ?? 0) >= 3, 'three deltas');
       const locked = await fetch(`${harness.url}/api/chats/${chatId}/turns`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -170,11 +170,11 @@ for (const dialect of dialects)
       expect(await stop.json()).toEqual({ stopped: true });
       const streamRequest = server.requests.slice(before).find((request) => request.body?.stream === true);
       await server.waitForClose(streamRequest?.index ?? -1, 5_000);
-      expect(await harness.service.read.message(reply_id)).toMatchObject({
+      expect(await harness.chat.read.message(reply_id)).toMatchObject({
         text: chunks.slice(0, 3).join(''),
         truncated: true,
         ended: 'stopped',
       });
-      expect((await harness.service.requireChat(chatId)).state.streamingTurnId).toBeNull();
+      expect((await harness.chat.read.requireChat(chatId)).state.streamingTurnId).toBeNull();
     });
   });

@@ -13,7 +13,7 @@ describe('chat with a villager', () => {
 
   beforeAll(async () => {
     harness = await startChatHarness('', undefined, villageMigrations);
-    await harness.service.authorYou({ name: 'Sam', pronouns: 'they/them', persona: 'a summer visitor' });
+    await harness.chat.authoring.authorYou({ name: 'Sam', pronouns: 'they/them', persona: 'a summer visitor' });
   });
   afterAll(async () => {
     await harness?.close();
@@ -36,13 +36,13 @@ describe('chat with a villager', () => {
     });
     expect(response.status).toBe(303);
     const botId = /\/bots\/([^/]+)\/kickoff/.exec(response.headers.get('location') ?? '')?.[1] ?? '';
-    const bot = await harness.service.requireBot(botId);
+    const bot = await harness.chat.read.requireBot(botId);
     expect(bot.name).toBe('Sanni Virtanen');
     expect(bot.persona).toContain('café owner');
     expect(bot.persona).toContain("Talks fast and warmly, often says 'honestly though' and always asks how you are.");
     expect(villagerNpcId(bot.card)).toBe('npc_sanni');
     // The export keeps the origin.
-    const card = (await harness.service.exportCard(botId)).data.extensions as { koivulahti?: { origin?: string } };
+    const card = (await harness.chat.cards.exportCard(botId)).data.extensions as { koivulahti?: { origin?: string } };
     expect(card.koivulahti?.origin).toBe('village:npc_sanni');
 
     // Day 1 until 10:00: the kick-off has Marjatta gossip to Sanni at the café about closing the library (07:30).
@@ -53,11 +53,11 @@ describe('chat with a villager', () => {
     expect(gossip?.text).toMatch(/^2026-05-04 07:30: Gossip with Marjatta/);
     expect(gossip?.importance).toBeGreaterThan(0);
 
-    const { parse } = await harness.service.parseKickoff(botId);
-    const chatId = await harness.service.confirmKickoff(botId, parse);
-    const { ledger } = await harness.service.submitTurn(chatId, '"Sanni, have you heard what they plan for the library?"');
-    await harness.service.settled(chatId);
-    const chat = await harness.service.requireChat(chatId);
+    const { parse } = await harness.chat.authoring.parseKickoff(botId);
+    const chatId = await harness.chat.authoring.confirmKickoff(botId, parse);
+    const { ledger } = await harness.chat.turns.submitTurn(chatId, '"Sanni, have you heard what they plan for the library?"');
+    await harness.chat.generations.settled(chatId);
+    const chat = await harness.chat.read.requireChat(chatId);
     const retrieved = (chat.last_retrieved ?? []).find((memory) => memory.source === 'village');
     expect(retrieved?.memory_id).toBe(`village:npc_sanni:${gossip?.eventId}`);
     expect(retrieved?.pov_summary).toBe(gossip?.text);

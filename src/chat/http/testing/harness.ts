@@ -19,14 +19,14 @@ import {
 } from '../../../store/index.js';
 import { createApp } from '../../../web/app.js';
 import type { ProductServices } from '../../../web/product-module.js';
-import { chatModule, chatService } from '../../index.js';
-import type { ChatService } from '../../services/chat-service.js';
+import { type ChatApp, chatApp, chatModule } from '../../index.js';
 
 export interface ChatHarness {
   app: FastifyInstance;
   url: string;
   services: ProductServices;
-  service: ChatService;
+  /** The chat's use cases, as the routes and background work of this runtime use them. */
+  chat: ChatApp;
   /** Starts the chat's background work (engine and worker roles); stopped by close(). */
   startWorker(): void;
   close(): Promise<void>;
@@ -75,7 +75,7 @@ export async function startChatHarness(
     app,
     url: `http://127.0.0.1:${port}`,
     services,
-    service: chatService(services),
+    chat: chatApp(services),
     startWorker() {
       worker ??= Promise.all([
         chatModule.background?.engine?.(services, background.signal),

@@ -10,8 +10,8 @@ import { type OpenAITestServer, type ReplyScript, startOpenAITestServer } from '
 import { resolveTestDialects } from '../../store/testing.js';
 import { heuristicKickoff } from '../domain/kickoff.js';
 import { type ChatHarness, startChatHarness } from '../http/testing/harness.js';
-import type { ChatDump } from '../projections/queries.js';
-import { preRewindSnapshotStream } from './chat-service.js';
+import type { ChatDump } from '../read-model/queries.js';
+import { preRewindSnapshotStream } from './timeline-edits.js';
 
 /** Replies number themselves; each state pass moves affinity by its own call count, so every turn leaves a trace. */
 function script(): ReplyScript {
@@ -63,9 +63,9 @@ for (const dialect of dialects)
         `[llm]\nprovider = "openai-compatible"\nbase_url = "${server.url}"\nmodel = "test-model"\nmax_retries = 0\ncache = "off"\n`,
         () => dialect.open(),
       );
-      const service = harness.service;
-      await service.authorYou({ name: 'Sam', pronouns: 'they/them', persona: 'a night nurse' });
-      botId = await service.authorBot({
+      const app = harness.chat;
+      await app.authoring.authorYou({ name: 'Sam', pronouns: 'they/them', persona: 'a night nurse' });
+      botId = await app.authoring.authorBot({
         name: 'Aino',
         persona: 'a barista',
         voice_samples: [],
@@ -74,8 +74,8 @@ for (const dialect of dialects)
         initial_relationship: 'regular',
         kickoff_prose: 'At the cafe.',
       });
-      chatId = await service.confirmKickoff(botId, heuristicKickoff('At the cafe.', 'regular', '2026-01-01T18:00:00.000Z'));
-      dumps.push(await service.read.dump(chatId));
+      chatId = await app.authoring.confirmKickoff(botId, heuristicKickoff('At the cafe.', 'regular', '2026-01-01T18:00:00.000Z'));
+      dumps.push(await app.read.dump(chatId));
       harness.startWorker();
     });
 
@@ -86,7 +86,7 @@ for (const dialect of dialects)
 
     async function passesOf(replyId: string): Promise<void> {
       const deadline = Date.now() + 10_000;
-      while (!(await harness.service.read.memory(`mem_${replyId}`))) {
+      while (!(await harness.chat.read.memory(`mem_${replyId}`))) {
         if (Date.now() > deadline) throw new Error(`no passes for ${replyId}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -96,29 +96,29 @@ for (const dialect of dialects)
     }
 
     async function turn(chat: string, text: string): Promise<string> {
-      const { replyId } = await harness.service.submitTurn(chat, text);
-      await harness.service.settled(chat);
+      const { replyId } = await harness.chat.turns.submitTurn(chat, text);
+      await harness.chat.generations.settled(chat);
       return replyId;
     }
 
     it('rewinds 5 turns to turn 2 (every read model equals its turn-2 dump), undoes it (turn 5 again); the log keeps all', async () => {
-      const service = harness.service;
+      const app = harness.chat;
       for (let index = 1; index <= 5; index++) {
         const replyId = await turn(chatId, `"Hello number ${index}." ((ooc ${index}))`);
         await passesOf(replyId);
         replies.push(replyId);
-        dumps.push(await service.read.dump(chatId));
+        dumps.push(await app.read.dump(chatId));
       }
       const logBefore = await harness.services.store.readStream(`chat-${chatId}`);
       expect((dumps[5]?.tables.chat_messages ?? []).length).toBe(10);
       expect(comparable(dumps[2] as ChatDump)).not.toEqual(comparable(dumps[5] as ChatDump));
       expect((dumps[2]?.tables.chat_memories ?? []).length).toBe(2);
 
-      const preview = await service.rewindPreview(chatId, replies[1] as string);
+      const preview = await app.timeline.rewindPreview(chatId, replies[1] as string);
       expect(preview.impact).toEqual({ messages: 6, scene_transitions: 0, edge_updates: 6, memories: 3, time_passes: 3, other: 3 });
 
-      await service.rewind(chatId, replies[1] as string);
-      expect(comparable(await service.read.dump(chatId))).toEqual(comparable(dumps[2] as ChatDump));
+      await app.timeline.rewind(chatId, replies[1] as string);
+      expect(comparable(await app.read.dump(chatId))).toEqual(comparable(dumps[2] as ChatDump));
       const logAfter = await harness.services.store.readStream(`chat-${chatId}`);
       expect(logAfter.slice(0, logBefore.length)).toEqual(logBefore);
       expect(logAfter.map((event) => event.type).slice(logBefore.length)).toEqual(['chat_rewound']);
@@ -126,32 +126,32 @@ for (const dialect of dialects)
       expect(snapshot?.version).toBe(logBefore.length);
       expect(comparable(snapshot?.state as ChatDump)).toEqual(comparable(dumps[5] as ChatDump));
       // the chat accepts decisions at the stream's real version
-      expect((await service.requireChat(chatId)).version).toBe(logAfter.length);
-      expect(await service.undoable(chatId)).toMatchObject({ version: logAfter.length, toTurnId: replies[1] });
+      expect((await app.read.requireChat(chatId)).version).toBe(logAfter.length);
+      expect(await app.timeline.undoable(chatId)).toMatchObject({ version: logAfter.length, toTurnId: replies[1] });
 
-      await service.undoRewind(chatId);
-      expect(comparable(await service.read.dump(chatId))).toEqual(comparable(dumps[5] as ChatDump));
-      expect(await service.undoable(chatId)).toBeUndefined();
-      await expect(service.undoRewind(chatId)).rejects.toThrow(/no rewind to undo/);
+      await app.timeline.undoRewind(chatId);
+      expect(comparable(await app.read.dump(chatId))).toEqual(comparable(dumps[5] as ChatDump));
+      expect(await app.timeline.undoable(chatId)).toBeUndefined();
+      await expect(app.timeline.undoRewind(chatId)).rejects.toThrow(/no rewind to undo/);
       const logFinal = await harness.services.store.readStream(`chat-${chatId}`);
       expect(logFinal.slice(0, logAfter.length)).toEqual(logAfter);
       expect(logFinal.at(-1)?.type).toBe('chat_rewind_undone');
     });
 
     it('regenerates the latest reply after an edit: the old one is a superseded variant, its effects retracted, the new applied', async () => {
-      const service = harness.service;
+      const app = harness.chat;
       const old = replies[4] as string;
       const before = dumps[4] as ChatDump;
-      const { replyId, edited } = await service.regenerate(chatId, old, '"Hello number 5, edited."');
+      const { replyId, edited } = await app.timeline.regenerate(chatId, old, '"Hello number 5, edited."');
       expect(edited).toBe(true);
-      await service.settled(chatId);
+      await app.generations.settled(chatId);
       await passesOf(replyId);
 
-      const read = service.read;
+      const read = app.read;
       const oldMessage = await read.message(old);
       expect(oldMessage).toMatchObject({ superseded_by: replyId, status: 'done', text: expect.stringContaining('Reply 5') });
       expect(await read.message(replyId)).toMatchObject({ superseded_by: null, text: expect.stringContaining('Reply 6') });
-      const userTurn = (await service.requireChat(chatId)).state.lastUserTurnId as string;
+      const userTurn = (await app.read.requireChat(chatId)).state.lastUserTurnId as string;
       expect(await read.message(userTurn)).toMatchObject({ text: '"Hello number 5, edited."', edited_from: '"Hello number 5." ((ooc 5))' });
       expect(await read.memory(`mem_${old}`)).toBeUndefined();
       expect(await read.memory(`mem_${replyId}`)).toBeDefined();
@@ -166,7 +166,7 @@ for (const dialect of dialects)
       expect(edges.find((edge) => edge.source_id === botId)?.knowledge).not.toContain('fact 5');
       expect(edges.find((edge) => edge.source_id === botId)?.knowledge).toContain('fact 6');
       const clockBefore = (before.chat?.state as { clock: string } | undefined)?.clock ?? '';
-      expect((await service.requireChat(chatId)).state.clock).toBe(new Date(Date.parse(clockBefore) + 3 * 60_000).toISOString());
+      expect((await app.read.requireChat(chatId)).state.clock).toBe(new Date(Date.parse(clockBefore) + 3 * 60_000).toISOString());
       // the prompt of the new reply had neither the old reply nor the turn twice
       const lastStream = server.requests.filter((request) => request.body?.stream === true).at(-1);
       const prompt = JSON.stringify(lastStream?.body?.messages);
@@ -176,11 +176,11 @@ for (const dialect of dialects)
       const types = (await harness.services.store.readStream(`chat-${chatId}`)).map((event) => event.type);
       expect(types).toEqual(expect.arrayContaining(['user_turn_edit', 'assistant_turn_superseded']));
       // a late pass of the superseded reply is logged but not in effect
-      expect(await service.runPasses({ chat_id: chatId, turn_id: old, user_turn_id: userTurn })).toEqual([]);
+      expect(await app.passes.runPasses({ chat_id: chatId, turn_id: old, user_turn_id: userTurn })).toEqual([]);
     });
 
     it('a 429 or 401 from the backend ends the reply with its code; Retry (a regenerate) supersedes the failed reply', async () => {
-      const service = harness.service;
+      const app = harness.chat;
       for (const [status, code] of [
         [429, 'llm_rate_limited'],
         [401, 'llm_auth'],
@@ -188,44 +188,44 @@ for (const dialect of dialects)
       ] as const) {
         server.enqueue({ type: 'error', status });
         const failed = await turn(chatId, `"Status ${status}?"`);
-        expect(await service.read.message(failed)).toMatchObject({
+        expect(await app.read.message(failed)).toMatchObject({
           ended: 'error',
           truncated: true,
           error: expect.stringMatching(new RegExp(`^${code}:`)),
         });
-        const { replyId } = await service.regenerate(chatId, failed);
-        await service.settled(chatId);
-        expect(await service.read.message(failed)).toMatchObject({ superseded_by: replyId });
-        expect(await service.read.message(replyId)).toMatchObject({ ended: 'stop', truncated: false });
+        const { replyId } = await app.timeline.regenerate(chatId, failed);
+        await app.generations.settled(chatId);
+        expect(await app.read.message(failed)).toMatchObject({ superseded_by: replyId });
+        expect(await app.read.message(replyId)).toMatchObject({ ended: 'stop', truncated: false });
         await passesOf(replyId);
       }
     });
 
     it('a move ends the scene on a hard signal: the per-POV summary replaces its memories, a new place and scene open', async () => {
-      const service = harness.service;
-      const before = (await service.requireChat(chatId)).state.activeSceneId;
+      const app = harness.chat;
+      const before = (await app.read.requireChat(chatId)).state.activeSceneId;
       const reply = await turn(chatId, '*We drove to the harbour together.* "What a night."');
       await passesOf(reply);
       const deadline = Date.now() + 10_000;
-      while ((await service.requireChat(chatId)).state.activeSceneId === before && Date.now() < deadline)
+      while ((await app.read.requireChat(chatId)).state.activeSceneId === before && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 10));
-      const chat = await service.requireChat(chatId);
-      const scenes = await service.read.scenes(chatId);
+      const chat = await app.read.requireChat(chatId);
+      const scenes = await app.read.scenes(chatId);
       expect(scenes.find((scene) => scene.scene_id === before)?.ended_at).not.toBeNull();
       expect(scenes.find((scene) => scene.scene_id === chat.state.activeSceneId)).toMatchObject({ ended_at: null });
-      expect((await service.read.containers(chatId)).find((item) => item.container_id === chat.state.containerId)?.name).toBe('Harbour');
-      const memories = await service.read.sceneMemories(before ?? '', botId);
+      expect((await app.read.containers(chatId)).find((item) => item.container_id === chat.state.containerId)?.name).toBe('Harbour');
+      const memories = await app.read.sceneMemories(before ?? '', botId);
       expect(memories.length).toBeGreaterThan(1);
       expect(new Set(memories.map((memory) => memory.pov_summary)).size).toBe(1);
       expect(memories[0]?.pov_summary).toMatch(/^At .*What a night/);
-      expect((await service.read.edges(['you', botId])).find((edge) => edge.source_id === botId)?.summary).toContain('Last time at');
+      expect((await app.read.edges(['you', botId])).find((edge) => edge.source_id === botId)?.summary).toContain('Last time at');
       const types = (await harness.services.store.readStream(`chat-${chatId}`)).map((event) => event.type).slice(-4);
       expect(types).toEqual(['scene_summarized', 'scene_closed', 'container_created', 'scene_opened']);
     });
 
     it('resets the bot after its name is typed: back to the kickoff, identity intact, another bot untouched', async () => {
-      const service = harness.service;
-      const otherBot = await service.authorBot({
+      const app = harness.chat;
+      const otherBot = await app.authoring.authorBot({
         name: 'Eino',
         persona: 'a fisher',
         voice_samples: [],
@@ -234,26 +234,29 @@ for (const dialect of dialects)
         initial_relationship: 'neighbour',
         kickoff_prose: 'On the pier.',
       });
-      const otherChat = await service.confirmKickoff(otherBot, heuristicKickoff('On the pier.', 'neighbour', '2026-01-01T06:00:00.000Z'));
+      const otherChat = await app.authoring.confirmKickoff(
+        otherBot,
+        heuristicKickoff('On the pier.', 'neighbour', '2026-01-01T06:00:00.000Z'),
+      );
       const otherReply = await turn(otherChat, '"Morning, Eino."');
       const deadline = Date.now() + 10_000;
-      while (!(await service.read.memory(`mem_${otherReply}`)) && Date.now() < deadline)
+      while (!(await app.read.memory(`mem_${otherReply}`)) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 10));
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const otherBefore = await service.read.dump(otherChat);
-      const identity = await service.read.bot(botId);
+      const otherBefore = await app.read.dump(otherChat);
+      const identity = await app.read.bot(botId);
 
-      await expect(service.resetBot(botId, 'Aimo')).rejects.toThrow(/type the bot's name/);
-      expect(await service.resetBot(botId, 'Aino')).toEqual({ chats: 1 });
+      await expect(app.timeline.resetBot(botId, 'Aimo')).rejects.toThrow(/type the bot's name/);
+      expect(await app.timeline.resetBot(botId, 'Aino')).toEqual({ chats: 1 });
 
-      expect(comparable(await service.read.dump(chatId))).toEqual(comparable(dumps[0] as ChatDump));
-      expect(await service.read.bot(botId)).toEqual(identity);
-      expect(await service.read.pinned(botId)).toEqual([]);
-      expect(await service.read.dump(otherChat)).toEqual(otherBefore);
+      expect(comparable(await app.read.dump(chatId))).toEqual(comparable(dumps[0] as ChatDump));
+      expect(await app.read.bot(botId)).toEqual(identity);
+      expect(await app.read.pinned(botId)).toEqual([]);
+      expect(await app.read.dump(otherChat)).toEqual(otherBefore);
       const botLog = await harness.services.store.readStream(`bot-${botId}`);
       expect(botLog.map((event) => event.type)).toEqual(['bot_authored', 'bot_reset']);
       // the chat sits ready at its kickoff: the next turn plays
       const next = await turn(chatId, '"Hi again."');
-      expect(await service.read.message(next)).toMatchObject({ status: 'done' });
+      expect(await app.read.message(next)).toMatchObject({ status: 'done' });
     });
   });

@@ -1,5 +1,5 @@
 /** Display formatting: `*action*` in italics, `((ooc))` dimmed, speech as written. Text is always escaped by preact. */
-import type { TurnSegment } from '../domain/events.js';
+import type { TurnSegment } from '../../domain/events.js';
 
 export interface InlinePart {
   kind: 'text' | 'em' | 'strong';

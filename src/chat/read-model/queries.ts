@@ -1,5 +1,6 @@
 /** Reads of the chat read models. Full-text memory search is the one place the dialects differ (FTS5 / tsvector). */
 import { sql } from 'kysely';
+import { NotFoundError } from '../../core/errors.js';
 import { readJson, type StoreDatabase } from '../../store/database.js';
 import type { ActivityAction, LedgerEntry, PromptLedger, RetrievedMemory, TurnSegment } from '../domain/events.js';
 import type { PinCandidate } from '../domain/passes.js';
@@ -156,6 +157,20 @@ export class ChatReadModel {
   async chat(chatId: string): Promise<ChatRow | undefined> {
     const row = await this.db.selectFrom('chat_chats').selectAll().where('chat_id', '=', chatId).executeTakeFirst();
     return row ? this.chat_(row) : undefined;
+  }
+
+  /** The bot, or NotFoundError (404) naming it. */
+  async requireBot(botId: string): Promise<BotRow> {
+    const bot = await this.bot(botId);
+    if (!bot) throw new NotFoundError(`no bot ${botId}`, { botId });
+    return bot;
+  }
+
+  /** The chat, or NotFoundError (404) naming it. */
+  async requireChat(chatId: string): Promise<ChatRow> {
+    const chat = await this.chat(chatId);
+    if (!chat) throw new NotFoundError(`no chat ${chatId}`, { chatId });
+    return chat;
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: untyped row

@@ -1,7 +1,7 @@
 /** The routes tools rely on (issue 6 §6), with no model configured: first-run redirects, the JSON API, the pages. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SseClient } from '../../web/testing.js';
-import { type ChatHarness, startChatHarness } from './testing/harness.js';
+import { SseClient } from '../../../web/testing.js';
+import { type ChatHarness, startChatHarness } from '../testing/harness.js';
 
 describe('chat routes (offline narrator)', () => {
   let harness: ChatHarness;
@@ -70,8 +70,8 @@ describe('chat routes (offline narrator)', () => {
   });
 
   it('drawer edits (htmx answers with the drawer), pins, rewind preview and the reset form', async () => {
-    const service = harness.service;
-    const chat = (await service.read.chats())[0];
+    const app = harness.chat;
+    const chat = (await app.read.chats())[0];
     if (!chat) throw new Error('the first test makes a chat');
     const chatId = chat.chat_id;
     const form = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
@@ -93,12 +93,12 @@ describe('chat routes (offline narrator)', () => {
     expect((edits[0]?.data as { prior: number } | undefined)?.prior).toBeTypeOf('number');
     const bad = await form(`/chats/${chatId}/edit`, { kind: 'edge', source_id: chat.bot_id, target_id: 'you', affinity: '170' });
     expect(bad.status).toBe(400);
-    const memory = (await service.read.recentMemories(chatId))[0];
+    const memory = (await app.read.recentMemories(chatId))[0];
     const pinned = await form(`/chats/${chatId}/pin`, { memory_id: memory?.memory_id ?? '', pinned: '1' }, { accept: 'application/json' });
     expect(await pinned.json()).toEqual({ changed: 1 });
-    expect(await service.read.pinned(chat.bot_id)).toMatchObject([{ memory_id: memory?.memory_id, auto_pinned: false }]);
+    expect(await app.read.pinned(chat.bot_id)).toMatchObject([{ memory_id: memory?.memory_id, auto_pinned: false }]);
 
-    const { messages } = await service.read.messages(chatId);
+    const { messages } = await app.read.messages(chatId);
     const preview = await fetch(url(`/api/chats/${chatId}/rewind-preview?to=${messages[0]?.turn_id}`));
     expect(await preview.json()).toMatchObject({ impact: { messages: 2, memories: 1, other: 4 } });
     const dialog = await (await fetch(url(`/chats/${chatId}/rewind?to=${messages[0]?.turn_id}`))).text();
@@ -106,16 +106,16 @@ describe('chat routes (offline narrator)', () => {
 
     const closed = await form(`/chats/${chatId}/scene/close`, {}, { 'hx-request': 'true' });
     expect(closed.status).toBe(200);
-    expect((await service.read.scenes(chatId)).map((scene) => scene.ended_at === null)).toEqual([false, true]);
-    expect((await service.read.memory(memory?.memory_id ?? ''))?.pov_summary).toMatch(/^At /);
+    expect((await app.read.scenes(chatId)).map((scene) => scene.ended_at === null)).toEqual([false, true]);
+    expect((await app.read.memory(memory?.memory_id ?? ''))?.pov_summary).toMatch(/^At /);
 
     const wrong = await form(`/bots/${chat.bot_id}/reset`, { name: 'Nobody' });
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain('exactly to reset');
     const reset = await form(`/bots/${chat.bot_id}/reset`, { name: 'Aino <b>' });
     expect(reset.status).toBe(303);
-    expect((await service.read.messages(chatId)).messages).toEqual([]);
-    expect((await service.read.edges(['you', chat.bot_id])).map((edge) => edge.affinity)).toEqual([50, 50]);
+    expect((await app.read.messages(chatId)).messages).toEqual([]);
+    expect((await app.read.edges(['you', chat.bot_id])).map((edge) => edge.affinity)).toEqual([50, 50]);
   });
 
   it('accepts the HTML forms and redirects like a browser expects', async () => {

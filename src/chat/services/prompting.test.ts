@@ -17,9 +17,9 @@ describe('a 5,000-turn chat', () => {
 
   beforeAll(async () => {
     harness = await startChatHarness();
-    const service = harness.service;
-    await service.authorYou({ name: 'Sam', pronouns: 'they/them', persona: 'a sailor' });
-    botId = await service.authorBot({
+    const app = harness.chat;
+    await app.authoring.authorYou({ name: 'Sam', pronouns: 'they/them', persona: 'a sailor' });
+    botId = await app.authoring.authorBot({
       name: 'Aino',
       persona: 'A barista who remembers everything.',
       voice_samples: ['"Well, look who it is."'],
@@ -28,7 +28,7 @@ describe('a 5,000-turn chat', () => {
       initial_relationship: 'old friends',
       kickoff_prose: 'At the cafe.',
     });
-    chatId = await service.confirmKickoff(botId, heuristicKickoff('cafe', 'old friends', '2026-01-01'));
+    chatId = await app.authoring.confirmKickoff(botId, heuristicKickoff('cafe', 'old friends', '2026-01-01'));
     const ledger = { budget: { hard: 8000, soft: 6000 }, total: 0, tiers: { must: 0, should: 0, nice: 0 }, entries: [] };
     let batch: ChatEvent[] = [];
     for (let index = 0; index < 5_000; index += 2) {
@@ -79,8 +79,8 @@ describe('a 5,000-turn chat', () => {
   });
 
   it('stays within the hard budget, keeps must-include parts and explains every drop', async () => {
-    const chat = await harness.service.requireChat(chatId);
-    const { messages, ledger, retrieved } = await harness.service.prepareTurn(
+    const chat = await harness.chat.read.requireChat(chatId);
+    const { messages, ledger, retrieved } = await harness.chat.prompting.prepareTurn(
       chat,
       '*leans on the counter* "Remember the ferry?" ((long chat))',
     );
