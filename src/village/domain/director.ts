@@ -2,11 +2,11 @@
  * The director keeps the story moving: a tension curve the village is nudged towards (quiet mornings, livelier
  * evenings, a week that builds up), the weather of each day and day-level town events.
  */
-import type { Rng } from '../../core/rng.js';
 import type { CatalogIndex } from './context.js';
 import type { PendingHappening } from './events.js';
 import type { LocalTime } from './sim-time.js';
 import type { VillageState } from './state.js';
+import type { Randomness } from './tick-frame.js';
 
 /** Where tension should be at this local time: 0.15 at night up to ~0.55 on a Friday evening. */
 export function targetTension(local: Pick<LocalTime, 'hour' | 'weekday'>): number {
@@ -25,7 +25,7 @@ export function directorFactor(category: string, valence: number, tension: numbe
 }
 
 /** Tomorrow's weather: weighted by the catalog, yesterday's weather twice as likely to persist. */
-export function chooseWeather(index: CatalogIndex, previous: string | undefined, rng: Rng): string {
+export function chooseWeather(index: CatalogIndex, previous: string | undefined, rng: Randomness): string {
   const weather = index.catalog.world.weather;
   const chosen = rng.weightedIndex(weather.map((entry) => entry.weight * (entry.id === previous ? 2 : 1)));
   return weather[Math.max(0, chosen)]?.id ?? previous ?? 'cloudy';
@@ -39,7 +39,7 @@ export function planInjections(
   firstTickOfDay: number,
   /** Local minute of the day at `firstTickOfDay` (0 unless the run starts mid-day). */
   firstMinuteOfDay: number,
-  rng: Rng,
+  rng: Randomness,
 ): PendingHappening[] {
   const town = index.catalog.eventTypes.filter((type) => type.category === 'town');
   const candidates = town.filter((type) => {

@@ -48,6 +48,22 @@ describe('impact', () => {
     expect(impactComponents({ ...base, depth: 3, followUpProbability: 1 }).cascade).toBe(1);
   });
 
+  it('given a negative event outside the conflict category, when scored, then conflict grows with how negative it is', () => {
+    expect(impactComponents({ ...base, valence: -0.6 }).conflict).toBe(0.3);
+    expect(impactComponents({ ...base, valence: -1 }).conflict).toBe(0.5);
+    expect(impactComponents({ ...base, valence: 0.6 }).conflict).toBe(0);
+    expect(impactComponents({ ...base, category: 'conflict', valence: 0.2 }).conflict).toBe(1);
+  });
+
+  it('given two events that differ only in conflict, when scored, then the conflict raises the score by its weighted share', () => {
+    const weights = defaultVillageSettings.impactWeights;
+    const total = Object.values(weights).reduce((sum, weight) => sum + weight, 0);
+    const calm = impactScore(impactComponents({ ...base, valence: 0 }), weights);
+    const heated = impactScore(impactComponents({ ...base, category: 'conflict', valence: 0 }), weights);
+    expect(heated).toBeGreaterThan(calm);
+    expect(heated - calm).toBeCloseTo(weights.conflict / total, 4);
+  });
+
   it('given the weights, when only one weight is set, then the score is that component (weights are normalised)', () => {
     const components = impactComponents({ ...base, severity: 0.7 });
     const weights = { severity: 2, publicness: 0, novelty: 0, conflict: 0, status: 0, cascade: 0 };

@@ -3,7 +3,6 @@
  * memories, goals) and then an event type (base weight, traits, the relationship, memories, goals, the director's
  * tension curve) or nothing at all (`idleWeight`).
  */
-import type { Rng } from '../../core/rng.js';
 import type { EventType } from './catalog-schema.js';
 import type { CatalogIndex } from './context.js';
 import { directorFactor, targetTension } from './director.js';
@@ -11,7 +10,7 @@ import type { Happening } from './events.js';
 import { buildHappening } from './happening.js';
 import { checkPreconditions, type PreconditionSubject } from './preconditions.js';
 import { neutralRelationship, type Relationship, relationshipKey, type VillageState } from './state.js';
-import { awake, type EngineContext, type NpcLike, type TickFrame, varietyKey } from './tick-frame.js';
+import { awake, type EngineContext, type NpcLike, type Randomness, type TickFrame, varietyKey } from './tick-frame.js';
 
 const negativeTags = new Set(['rival', 'grudge', 'dispute', 'competitor', 'opponent', 'suspicious']);
 
@@ -36,7 +35,7 @@ function partnerWeight(
 }
 
 /** `count` distinct items drawn at random (partial Fisher-Yates on a copy). */
-function sample<T>(items: readonly T[], count: number, rng: Rng): T[] {
+function sample<T>(items: readonly T[], count: number, rng: Randomness): T[] {
   const pool = [...items];
   const drawn: T[] = [];
   while (drawn.length < count && pool.length > 0) {

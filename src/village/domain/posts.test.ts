@@ -26,6 +26,21 @@ describe('engine-boundary checks', () => {
     expect(problems.join('\n')).toMatch(/source_event_id ev_2/);
   });
 
+  it('given a text of exactly the channel limit, when checked, then it passes; one character more is refused', () => {
+    expect(boundaryProblems(post({ text: 'x'.repeat(50) }), target, limits)).toEqual([]);
+    expect(boundaryProblems(post({ text: 'x'.repeat(51) }), target, limits)).toEqual(['the text has 51 characters; FEED allows 50']);
+    const chat = { ...target, channel: 'CHAT' as const };
+    expect(boundaryProblems(post({ channel: 'CHAT', text: 'ä'.repeat(40) }), chat, limits)).toEqual([]);
+    expect(boundaryProblems(post({ channel: 'CHAT', text: 'ä'.repeat(41) }), chat, limits)).toEqual([
+      'the text has 41 characters; CHAT allows 40',
+    ]);
+  });
+
+  it('given characters outside the basic plane, when counted against the limit, then each counts once', () => {
+    expect(boundaryProblems(post({ text: '🌲'.repeat(50) }), target, limits)).toEqual([]);
+    expect(boundaryProblems(post({ text: '🌲'.repeat(51) }), target, limits)).toHaveLength(1);
+  });
+
   it('given a text over the channel limit or with a link, when checked, then it is refused', () => {
     expect(boundaryProblems(post({ text: 'x'.repeat(51) }), target, limits)).toEqual(['the text has 51 characters; FEED allows 50']);
     expect(boundaryProblems(post({ text: 'katso www.example.com' }), target, limits)).toEqual(['the text contains a link']);

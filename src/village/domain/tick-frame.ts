@@ -4,9 +4,12 @@ import type { CatalogIndex } from './context.js';
 import type { LocalTime } from './sim-time.js';
 import type { VillageState } from './state.js';
 
+/** The draws the engine makes: a seeded `Rng` in a run, a scripted double in a test. */
+export type Randomness = Pick<Rng, 'int' | 'float' | 'chance' | 'pick' | 'weightedIndex'>;
+
 export interface EngineContext {
   index: CatalogIndex;
-  rng: Rng;
+  rng: Randomness;
 }
 
 export interface TickFrame {
