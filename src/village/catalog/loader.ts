@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../../core/errors.js';
+import { checkCatalogReferences } from '../domain/catalog-references.js';
 import {
   type Catalog,
   type CatalogIssue,
   type CatalogPart,
   catalogFiles,
-  checkCatalogReferences,
   formatIssue,
   parseCatalogPart,
 } from '../domain/catalog-schema.js';

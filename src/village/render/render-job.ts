@@ -6,7 +6,7 @@
 import type { Channel, Language } from '../domain/catalog-schema.js';
 import type { CatalogIndex } from '../domain/context.js';
 import type { Happening, RenderRequested } from '../domain/events.js';
-import { relationshipKey, type VillageState } from '../domain/state.js';
+import { type NpcState, relationshipKey, type VillageState } from '../domain/state.js';
 
 export const renderQueue = 'village-render';
 
@@ -76,22 +76,10 @@ export function joinNames(names: readonly string[], language: Language): string 
   return `${names.slice(0, -1).join(', ')} ${language === 'fi' ? 'ja' : 'and'} ${names[names.length - 1]}`;
 }
 
-export function buildRenderJob(
-  runId: string,
-  index: CatalogIndex,
-  state: VillageState,
-  happening: Happening,
-  request: RenderRequested,
-): RenderJobPayload {
-  const language = request.language;
-  const catalog = index.catalog;
+function eventContext(index: CatalogIndex, state: VillageState, happening: Happening, language: Language): PromptContext['event'] {
   const type = index.types.get(happening.type);
   const place = index.places.get(happening.place);
-  const authorNpc = index.npcs[index.npcIndex.get(request.authorId) ?? -1];
-  const authorState = state.npcs.find((npc) => npc.id === request.authorId);
-  const others = [...happening.actors, ...happening.targets].filter((id) => id !== request.authorId);
-  const topic = happening.topic?.[language];
-  const event: PromptContext['event'] = {
+  return {
     id: happening.id,
     type: happening.type,
     typeName: type?.name[language] ?? happening.type,
@@ -100,14 +88,24 @@ export function buildRenderJob(
     place: { id: happening.place, name: place?.name ?? happening.place },
     actors: happening.actors.map((id) => person(index, id)),
     targets: happening.targets.map((id) => person(index, id)),
-    topic,
+    topic: happening.topic?.[language],
     severity: happening.severity,
     publicness: happening.publicness,
     impact: happening.impact.score,
     simTime: happening.simTime,
-    weather: catalog.world.weather.find((entry) => entry.id === state.weather)?.name[language] ?? state.weather,
+    weather: index.catalog.world.weather.find((entry) => entry.id === state.weather)?.name[language] ?? state.weather,
   };
-  const memories = [...(authorState?.memories ?? [])]
+}
+
+/** The author's four most relevant memories: shared with the others in the event first, then by importance and age. */
+function relevantMemories(
+  index: CatalogIndex,
+  author: NpcState | undefined,
+  happening: Happening,
+  others: readonly string[],
+  language: Language,
+): PromptContext['memories'] {
+  return [...(author?.memories ?? [])]
     .filter((memory) => memory.eventId !== happening.id)
     .sort((left, right) => {
       const leftShared = left.with.some((id) => others.includes(id)) ? 1 : 0;
@@ -122,8 +120,16 @@ export function buildRenderJob(
       valence: memory.valence,
       with: memory.with.map((id) => person(index, id).name),
     }));
-  const relationships = others.map((id) => {
-    const edge = state.relationships[relationshipKey(request.authorId, id)];
+}
+
+function relationshipsWith(
+  index: CatalogIndex,
+  state: VillageState,
+  authorId: string,
+  others: readonly string[],
+): PromptContext['relationships'] {
+  return others.map((id) => {
+    const edge = state.relationships[relationshipKey(authorId, id)];
     return {
       with: person(index, id).name,
       affinity: edge?.affinity ?? 0,
@@ -132,6 +138,10 @@ export function buildRenderJob(
       tags: [...(edge?.tags ?? [])],
     };
   });
+}
+
+/** The event type's template for the channel with `{actor}`, `{targets}`, `{place}` and `{topic}` filled in. */
+function fillTemplate(index: CatalogIndex, event: PromptContext['event'], channel: Channel, language: Language): string {
   const names = {
     actor: joinNames(
       event.actors.map((actor) => actor.name),
@@ -142,34 +152,53 @@ export function buildRenderJob(
       language,
     ),
     place: event.place.name,
-    topic: topic ?? event.typeName,
+    topic: event.topic ?? event.typeName,
   };
-  const template = type?.templates[request.channel]?.[language] ?? '';
-  const instruction = template.replace(/\{(actor|targets|place|topic)\}/g, (_match, key: keyof typeof names) => names[key]);
+  const template = index.types.get(event.type)?.templates[channel]?.[language] ?? '';
+  return template.replace(/\{(actor|targets|place|topic)\}/g, (_match, key: keyof typeof names) => names[key]);
+}
+
+function authorContext(index: CatalogIndex, author: NpcState | undefined, request: RenderRequested): PromptContext['author'] {
+  const { language } = request;
+  const npc = index.npcs[index.npcIndex.get(request.authorId) ?? -1];
+  return {
+    id: request.authorId,
+    name: npc?.name ?? request.authorId,
+    age: npc?.age ?? 0,
+    occupation: npc?.occupation[language] ?? '',
+    traits: [...(npc?.traits ?? [])],
+    values: [...(npc?.values ?? [])],
+    speechStyle: npc?.speechStyle[language] ?? '',
+    mood: author?.mood ?? 0,
+    reporterOf: request.channel === 'NEWS' ? index.catalog.channels.newspaper.name : undefined,
+  };
+}
+
+export function buildRenderJob(
+  runId: string,
+  index: CatalogIndex,
+  state: VillageState,
+  happening: Happening,
+  request: RenderRequested,
+): RenderJobPayload {
+  const { language, channel } = request;
+  const author = state.npcs.find((npc) => npc.id === request.authorId);
+  const others = [...happening.actors, ...happening.targets].filter((id) => id !== request.authorId);
+  const event = eventContext(index, state, happening, language);
   return {
     runId,
-    channel: request.channel,
+    channel,
     author_id: request.authorId,
     source_event_id: happening.id,
     sim_time: request.simTime,
     prompt_context: {
       language,
       event,
-      author: {
-        id: request.authorId,
-        name: authorNpc?.name ?? request.authorId,
-        age: authorNpc?.age ?? 0,
-        occupation: authorNpc?.occupation[language] ?? '',
-        traits: [...(authorNpc?.traits ?? [])],
-        values: [...(authorNpc?.values ?? [])],
-        speechStyle: authorNpc?.speechStyle[language] ?? '',
-        mood: authorState?.mood ?? 0,
-        reporterOf: request.channel === 'NEWS' ? catalog.channels.newspaper.name : undefined,
-      },
-      memories,
-      relationships,
-      channelStyle: catalog.channels.styles[request.channel][language],
-      instruction,
+      author: authorContext(index, author, request),
+      memories: relevantMemories(index, author, happening, others, language),
+      relationships: relationshipsWith(index, state, request.authorId, others),
+      channelStyle: index.catalog.channels.styles[channel][language],
+      instruction: fillTemplate(index, event, channel, language),
     },
   };
 }
