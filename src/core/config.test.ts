@@ -146,3 +146,12 @@ describe('parseConfig', () => {
     });
   });
 });
+
+describe('server.trusted_proxies', () => {
+  it('accepts addresses, CIDR ranges and the named ranges, and names a bad entry', () => {
+    const config = parseConfig({ fileText: '[server]\ntrusted_proxies = ["10.0.0.1", "10.0.0.0/8", "::1", "fd00::/8", "loopback"]\n' });
+    expect(config.server.trusted_proxies).toHaveLength(5);
+    expect(() => parseConfig({ fileText: '[server]\ntrusted_proxies = ["10.0.0.0/33"]\n' })).toThrow(/server\.trusted_proxies\.0/);
+    expect(() => parseConfig({ fileText: '[server]\ntrusted_proxies = ["proxy.lan"]\n' })).toThrow(/CIDR/);
+  });
+});

@@ -4,6 +4,7 @@
  * A product's section is its own `src/<product>/config.ts`, a leaf that imports only zod; this file composes them.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { chatConfigSchema, chatEnvironmentOverrides } from '../chat/config.js';
@@ -19,6 +20,15 @@ const url = (protocols: string[]) =>
   nonEmptyOrUnset.refine((value) => value === undefined || protocols.some((protocol) => value.startsWith(`${protocol}://`)), {
     message: `must start with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`,
   });
+
+function isProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 /** The model aliases the products call; each maps to a provider, a model and its limits. */
 export const llmAliasNames = ['writer', 'narrative', 'classifier', 'tip-generator', 'embedder', 'judge'] as const;
@@ -69,6 +79,13 @@ export const configSchema = z.strictObject({
       allowed_hosts: z.array(z.string().min(1)).default([]),
       admin_token: nonEmptyOrUnset,
       body_limit_bytes: z.coerce.number().int().positive().default(1_048_576),
+      /**
+       * Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed: addresses, CIDR ranges, or
+       * `loopback`, `linklocal`, `uniquelocal`. Empty: the connecting address is the client.
+       */
+      trusted_proxies: z
+        .array(z.string().trim().refine(isProxyEntry, 'an IP address, a CIDR range, loopback, linklocal or uniquelocal'))
+        .default([]),
     })
     .prefault({}),
   database: z

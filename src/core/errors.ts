@@ -5,19 +5,32 @@
 export const errorCatalog = {
   validation_failed: { status: 400, title: 'Validation failed' },
   invalid_json: { status: 400, title: 'Malformed JSON body' },
+  bad_request: { status: 400, title: 'Bad request' },
+  bad_url: { status: 400, title: 'Malformed URL' },
   unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  csrf_invalid: { status: 403, title: 'Missing or wrong CSRF token' },
   host_not_allowed: { status: 403, title: 'Host not allowed' },
   origin_not_allowed: { status: 403, title: 'Origin not allowed' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
+  request_timeout: { status: 408, title: 'Request timeout' },
   version_conflict: { status: 409, title: 'Stream version conflict' },
   duplicate: { status: 409, title: 'Duplicate' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  uri_too_long: { status: 414, title: 'URI too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  headers_too_large: { status: 431, title: 'Request header fields too large' },
   config_invalid: { status: 500, title: 'Invalid configuration' },
   migration_failed: { status: 500, title: 'Migration failed' },
   store_unavailable: { status: 503, title: 'Store unavailable' },
+  storage_full: { status: 507, title: 'Storage full' },
+  storage_read_only: { status: 503, title: 'Storage read-only' },
+  storage_corrupt: { status: 503, title: 'Storage corrupt' },
+  not_ready: { status: 503, title: 'Not ready' },
+  upstream_unavailable: { status: 502, title: 'Upstream service unavailable' },
+  upstream_timeout: { status: 504, title: 'Upstream service timed out' },
   llm_auth: { status: 502, title: 'Model backend refused the credentials' },
   llm_rate_limited: { status: 503, title: 'Model backend is rate limiting' },
   llm_unavailable: { status: 502, title: 'Model backend unavailable' },
@@ -36,12 +49,15 @@ export interface AppErrorOptions {
   /** Extra machine-readable fields, copied into the problem document. */
   details?: Record<string, unknown>;
   cause?: unknown;
+  /** The message is safe to show a client even for a 5xx (it names no secret; it tells an operator what to do). */
+  expose?: boolean;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
+  readonly expose: boolean;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -49,6 +65,7 @@ export class AppError extends Error {
     this.code = code;
     this.status = errorCatalog[code].status;
     this.details = options.details;
+    this.expose = options.expose ?? false;
   }
 
   get title(): string {

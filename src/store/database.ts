@@ -5,9 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { type DatabaseConnection, Kysely, PostgresDialect, SqliteDialect, SqliteDriver } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../core/errors.js';
+import { storageErrorOf } from './storage-errors.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -27,6 +28,11 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** PostgreSQL schema to use as search_path (tests use one schema each). */
   schema?: string;
+  /**
+   * Told when an idle PostgreSQL connection fails (the server restarted, `pg_terminate_backend`, a cut link). The pool
+   * drops that connection and opens a new one on the next query; without a listener the error would end the process.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 const int8Oid = 20;
@@ -44,12 +50,36 @@ function openSqlite(path: string): StoreDatabase {
   } catch (error) {
     throw new AppError('store_unavailable', `cannot open SQLite database at ${path}: ${(error as Error).message}`, { cause: error });
   }
-  connection.pragma('journal_mode = WAL');
-  connection.pragma('foreign_keys = ON');
-  connection.pragma('busy_timeout = 5000');
-  connection.pragma('synchronous = NORMAL');
-  const db = new Kysely({ dialect: new SqliteDialect({ database: connection }) });
+  try {
+    connection.pragma('journal_mode = WAL');
+    connection.pragma('foreign_keys = ON');
+    connection.pragma('busy_timeout = 5000');
+    connection.pragma('synchronous = NORMAL');
+  } catch (error) {
+    connection.close();
+    throw storageErrorOf(error, path) ?? error;
+  }
+  const db = new Kysely({ dialect: new SafeRollbackSqliteDialect({ database: connection }) });
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+}
+
+/**
+ * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR); Kysely's ROLLBACK then fails
+ * with "cannot rollback - no transaction is active" and that error replaces the real one. Skip the ROLLBACK then.
+ */
+class SafeRollbackSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: { database: SqliteDatabase.Database }) {
+    super(settings);
+  }
+
+  override createDriver() {
+    const database = this.settings.database;
+    return new (class extends SqliteDriver {
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (database.inTransaction) await super.rollbackTransaction(connection);
+      }
+    })(this.settings);
+  }
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<StoreDatabase> {
@@ -64,6 +94,10 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   };
   const pool = new pg.Pool(config);
+  const connectionError = (error: Error) => options.onConnectionError?.(error);
+  pool.on('error', connectionError);
+  // A connection that fails while checked out (between the queries of a transaction) emits on the client itself.
+  pool.on('connect', (client) => client.on('error', connectionError));
   try {
     const client = await pool.connect();
     client.release();
