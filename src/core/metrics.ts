@@ -94,6 +94,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpRequests = new Counter({
+    name: 'koivulahti_http_requests_total',
+    help: 'HTTP requests answered, by method, route template (unmatched for unknown paths) and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'koivulahti_http_request_duration_seconds',
+    help: 'Time from receiving a request to the end of its response, by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
   /** A failed collector leaves its series at the last sampled value; this counter is how a dashboard notices. */
   readonly collectorFailures = new Counter({
     name: 'koivulahti_metrics_collector_failures_total',
@@ -107,7 +122,20 @@ export class Metrics {
     this.collectTimeoutMs = options.collectTimeoutMs ?? defaultCollectTimeoutMs;
     if (options.labels) this.registry.setDefaultLabels(options.labels);
     // Each call makes its own instruments in this registry (never the global one), so instances do not clash.
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'koivulahti_' });
+    if (options.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'koivulahti_' });
+      // prom-client adds three gauges named `..._total` (sums of `koivulahti_nodejs_active_handles` and friends, which
+      // it also exports by type); the exposition format keeps that suffix for counters, so they are dropped.
+      for (const name of ['active_handles', 'active_requests', 'active_resources'])
+        this.registry.removeSingleMetric(`koivulahti_nodejs_${name}_total`);
+    }
+  }
+
+  /** Counts one answered HTTP request. `route` is the route template (`/chats/:id`), never the raw path. */
+  observeHttpRequest(labels: { method: string; route: string; status_code: number }, seconds: number): void {
+    const values = { method: labels.method, route: labels.route, status_code: String(labels.status_code) };
+    this.httpRequests.inc(values);
+    this.httpRequestDuration.observe(values, seconds);
   }
 
   /** Runs `collector` before every scrape (until the returned function is called). */

@@ -7,7 +7,7 @@ import type { Metrics } from '../../core/metrics.js';
 
 export function metricsRoutes(metrics: Metrics): FastifyPluginAsync {
   return async (app) => {
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true }, config: { access: 'public' } }, async (_request, reply) => {
       const { contentType, body } = await metrics.render();
       return reply.header('cache-control', 'no-store').type(contentType).send(body);
     });
