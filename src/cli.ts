@@ -63,6 +63,18 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
     const path = await backupDatabase(loadConfig(options.environment, options.overrides), systemClock);
     console.log(`Backup written to ${path}`);
   },
+  async openapi(options) {
+    const [{ buildOpenApiDocument }, { silentLogger }] = await Promise.all([import('./server.js'), import('./core/logger.js')]);
+    const document = await buildOpenApiDocument(loadConfig(options.environment, options.overrides), silentLogger);
+    const out = stringOption(options.values.out);
+    const text = `${JSON.stringify(document, null, 2)}\n`;
+    if (out === undefined) process.stdout.write(text);
+    else {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(out, text);
+      console.log(`OpenAPI document written to ${out}`);
+    }
+  },
   async migrate(options) {
     const { migrate } = await import('./runtime.js');
     const config = loadConfig(options.environment, options.overrides);

@@ -51,6 +51,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       {
         routes: serveProducts ? products.map((product) => product.routes(services)) : [],
         productsWithPages: serveProducts ? products.map((product) => product.name) : [],
+        publicStreamCategories: products.flatMap((product) => product.publicStreamCategories ?? []),
         surface: serveProducts ? 'full' : 'operations',
       },
     );
@@ -91,6 +92,43 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       await runtime.close();
     },
   };
+}
+
+/**
+ * The OpenAPI document of the api role, built on a throwaway in-memory database without listening or starting any
+ * background work (`koivulahti openapi`, CI's redocly lint).
+ */
+export async function buildOpenApiDocument(config: Config, logger: Logger): Promise<unknown> {
+  const inMemory: Config = {
+    ...config,
+    database: { ...config.database, url: undefined, sqlite_path: ':memory:' },
+    nats: { ...config.nats, url: undefined },
+  };
+  const runtime = await openRuntime(inMemory, logger);
+  try {
+    const services = runtime.services();
+    const app = await createApp(
+      {
+        config: inMemory,
+        logger,
+        version,
+        store: runtime.store,
+        bus: runtime.messaging.bus,
+        storeKind: runtime.database.dialect,
+        busKind: runtime.messaging.kind,
+        metrics: runtime.metrics,
+      },
+      { routes: products.map((product) => product.routes(services)), productsWithPages: products.map((product) => product.name) },
+    );
+    try {
+      await app.ready();
+      return app.swagger();
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await runtime.close();
+  }
 }
 
 /**

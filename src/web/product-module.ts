@@ -43,6 +43,8 @@ export interface ProductModule {
   migrations: readonly StoreMigration[];
   /** Read stored events of older shapes or names as today's (the event store applies them on every read). */
   upcasters?: readonly EventUpcaster[];
+  /** Stream categories anyone may follow on `/stream` without logging in (the village's public world). Default none. */
+  publicStreamCategories?: readonly string[];
   /** Pages and API routes; the product owns `/<name>` and everything under it, and its `/api/<name>/...` routes. */
   routes(services: ProductServices): FastifyPluginAsync;
   /**

@@ -16,7 +16,10 @@ export function healthRoutes(context: WebContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/health',
-      { schema: { summary: 'Liveness and runtime facts', tags: ['system'], response: { 200: healthSchema } } },
+      {
+        schema: { summary: 'Liveness and runtime facts', tags: ['system'], response: { 200: healthSchema } },
+        config: { access: 'public' },
+      },
       async (): Promise<Health> => ({ status: 'ok', version: context.version, store: context.storeKind, bus: context.busKind }),
     );
   };

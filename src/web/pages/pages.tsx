@@ -181,12 +181,13 @@ export function pageRoutes(context: WebContext, options: PageOptions): FastifyPl
   const uptimeSeconds = options.uptimeSeconds ?? (() => process.uptime());
   return async (app) => {
     const hidden = { schema: { hide: true } };
-    app.get('/', hidden, async (_request, reply) => sendPage(reply, <HomePage />));
+    const open = { schema: { hide: true }, config: { access: 'public' as const } };
+    app.get('/', open, async (_request, reply) => sendPage(reply, <HomePage />));
     for (const placeholder of placeholders) {
       if (options.productsWithPages?.includes(placeholder.section)) continue;
-      app.get(`/${placeholder.section}`, hidden, async (_request, reply) => sendPage(reply, <PlaceholderPage {...placeholder} />));
+      app.get(`/${placeholder.section}`, open, async (_request, reply) => sendPage(reply, <PlaceholderPage {...placeholder} />));
     }
-    app.get('/admin', hidden, async (_request, reply) => {
+    app.get('/admin', { ...hidden, config: { access: 'admin' as const } }, async (_request, reply) => {
       const facts: AdminFacts = {
         version: context.version,
         storeKind: context.storeKind,

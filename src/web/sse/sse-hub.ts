@@ -14,10 +14,11 @@
  * safe because they are re-derivable from durable events. See README.md.
  */
 import type { ServerResponse } from 'node:http';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { EventFilter } from '../../store/event-store.js';
+import type { Access } from '../auth/access.js';
 import type { WebContext } from '../context.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { commentFrame, durableFrame, retryFrame } from './frames.js';
@@ -81,9 +82,24 @@ export class SseHub {
 
   private readonly fanout: LiveFanout;
 
-  constructor(private readonly context: WebContext) {
+  private readonly publicCategories: ReadonlySet<string>;
+
+  /** `publicCategories`: stream categories anyone may follow (the village's world); every other topic is private. */
+  constructor(
+    private readonly context: WebContext,
+    options: { publicCategories?: readonly string[] } = {},
+  ) {
     this.fanout = new LiveFanout(context.bus, context.logger as FastifyBaseLogger);
+    this.publicCategories = new Set(options.publicCategories ?? []);
   }
+
+  /** Public when every requested topic belongs to a public category; checked before the query is validated. */
+  private readonly access = (request: FastifyRequest): Access => {
+    const topics = (request.query as { topics?: unknown } | undefined)?.topics;
+    if (typeof topics !== 'string' || topics === '') return 'user';
+    const categories = topics.split(',').map((topic) => topic.split('-')[0] ?? '');
+    return categories.every((category) => this.publicCategories.has(category)) ? 'public' : 'user';
+  };
 
   /** Live topics with a shared bus subscription, and how many connections use each. */
   liveTopics(): Record<string, number> {
@@ -106,6 +122,7 @@ export class SseHub {
       {
         // A HEAD would hijack the socket and hold it open with nothing to send.
         exposeHeadRoute: false,
+        config: { access: this.access },
         schema: {
           summary: 'Server-sent events for the given topics',
           description:

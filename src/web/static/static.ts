@@ -45,7 +45,7 @@ export function staticRoutes(files: readonly StaticFile[] = staticFiles): Fastif
     for (const file of files) {
       const body = await readFile(file.source);
       const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-      app.get(file.path, { schema: { hide: true } }, async (request, reply) => {
+      app.get(file.path, { schema: { hide: true }, config: { access: 'public' } }, async (request, reply) => {
         reply.header('content-type', file.contentType).header('cache-control', file.cacheControl).header('etag', etag);
         reply.header('x-content-type-options', 'nosniff');
         const match = request.headers['if-none-match'];
