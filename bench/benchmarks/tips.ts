@@ -120,20 +120,21 @@ async function measureLoad(context: BenchContext, requests: number, learned: num
       if (reacted.status === 200) reactionMs.push(shown.ms + reacted.ms);
     };
     const watch = watchPauses();
-    const load = await openLoop(ratePerSecond, requests, async (index) => {
+    const load = await openLoop(ratePerSecond, requests, async (index, due) => {
+      const sinceDue = <T>(request: Promise<T>) => request.then((value) => ({ value, ms: performance.now() - due }));
       const [response, reference] = await Promise.all([
-        timedRequest(agent, `${bench.url}/api/tips/next`),
-        timedRequest(agent, `${bench.url}${emptyPath}`),
+        sinceDue(timedRequest(agent, `${bench.url}/api/tips/next`)),
+        sinceDue(timedRequest(agent, `${bench.url}${emptyPath}`)),
       ]);
-      if (response.status !== 200) throw new Error(`GET /api/tips/next: ${response.status} ${response.body.slice(0, 300)}`);
+      if (response.value.status !== 200)
+        throw new Error(`GET /api/tips/next: ${response.value.status} ${response.value.body.slice(0, 300)}`);
       empty.push(reference.ms);
       tips.push(response.ms);
-      const body = JSON.parse(response.body) as NextBody;
+      const body = JSON.parse(response.value.body) as NextBody;
       if (body.status !== 'tip') quiet++;
       else (body.fresh ? fresh : open).push(response.ms);
       if (index % reactEvery === reactEvery - 1 && body.decision && body.decision.shownAt === undefined)
         sideRequests.push(react(body.decision.decisionId, index).catch(() => undefined));
-      return response.ms;
     });
     await Promise.all(sideRequests);
     const pauses = watch.stop();

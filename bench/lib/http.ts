@@ -52,30 +52,32 @@ export function timedRequest(
 }
 
 /**
- * Sends `count` requests at `perSecond`, on schedule whether or not earlier ones have answered (open loop), and
- * returns each one's latency. `lateMs` is how far behind schedule the sends were (p99), which says whether the client
- * kept the rate.
+ * Sends `count` requests at `perSecond`, on schedule whether or not earlier ones have answered (open loop). `send`
+ * gets each request's intended send time (`due`, a `performance.now()` value) and should measure its latency from it,
+ * not from when it actually went out: a request the client could only send late (a stalled process, a slow earlier
+ * answer on the same connection) then counts the time it waited, so stalls are not hidden (coordinated omission).
+ * `lateP99Ms` is how far behind schedule the sends were (p99), which says whether the client kept the rate.
  */
-export async function openLoop(
+export async function openLoop<T>(
   perSecond: number,
   count: number,
-  send: (index: number) => Promise<number>,
-): Promise<{ latencies: number[]; seconds: number; lateP99Ms: number }> {
+  send: (index: number, due: number) => Promise<T>,
+): Promise<{ results: T[]; seconds: number; lateP99Ms: number }> {
   const gap = 1000 / perSecond;
   const started = performance.now();
-  const pending: Promise<number>[] = [];
+  const pending: Promise<T>[] = [];
   const late: number[] = [];
   for (let index = 0; index < count; index++) {
     const due = started + index * gap;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     late.push(Math.max(0, performance.now() - due));
-    pending.push(send(index));
+    pending.push(send(index, due));
   }
-  const latencies = await Promise.all(pending);
+  const results = await Promise.all(pending);
   late.sort((a, b) => a - b);
   return {
-    latencies,
+    results,
     seconds: (performance.now() - started) / 1000,
     lateP99Ms: late[Math.min(late.length - 1, Math.ceil(0.99 * late.length) - 1)] ?? 0,
   };

@@ -90,12 +90,7 @@ describe('the simulated backend', () => {
   it('given more requests than slots, then the extra ones queue, and utilisation and the maximum are reported', async () => {
     backend = await startSimulatedBackend({ profile: fast });
     const url = backend.url;
-    const started = performance.now();
     const answers = await Promise.all(Array.from({ length: 4 }, () => complete(url, {})));
-    const elapsed = performance.now() - started;
-    // Two rounds of ~60 ms on two slots: well over one round, well under four.
-    expect(elapsed).toBeGreaterThan(100);
-    expect(elapsed).toBeLessThan(400);
     const stats = backend.stats();
     expect(stats.completed).toBe(4);
     expect(stats.maxQueued).toBe(2);
@@ -149,14 +144,15 @@ describe('the simulated backend', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     controller.abort();
     await first;
-    const started = performance.now();
+    // On the one slot, the second request can only run if the abandoned one gave the slot back: the first never
+    // finishes (its timer is cleared), so a slot kept would hang this request.
     await complete(backend.url, {});
-    // The second request (~320 ms) did not wait for the abandoned one's remaining ~270 ms.
-    expect(performance.now() - started).toBeLessThan(500);
     expect(backend.stats().cancelled).toBe(1);
+    expect(backend.stats().completed).toBe(1);
     const timings = backend.requests();
     expect(timings.map((timing) => timing.cancelled)).toEqual([true, false]);
-    expect(timings[1]?.ownFirstTokenMs).toBeGreaterThanOrEqual(300);
+    expect(timings[0]?.ownTotalMs).toBeUndefined();
+    expect(timings[1]?.ownTotalMs).toEqual(expect.any(Number));
     expect(backend.requests(timings[0]?.seq)).toHaveLength(1);
     const models = (await (await fetch(`${backend.url}/models`)).json()) as { data: Array<{ id: string }> };
     expect(models.data[0]?.id).toBe('bench-sim-8b');

@@ -66,5 +66,5 @@ describe('import rules (npm run lint)', () => {
     const { exitCode, violations } = await cruise('src');
     expect(violations).toEqual([]);
     expect(exitCode).toBe(0);
-  });
+  }, 120_000);
 });
