@@ -7,7 +7,7 @@ import type { ProductModule, ProductServices } from '../web/product-module.js';
 import { settingsFromConfig } from './domain/village-settings.js';
 import { renderClockFragment, renderPostFragment } from './http/pages/components.js';
 import { liveTopic } from './http/pages/frame.js';
-import { villageRoutes } from './http/plugin.js';
+import { villageRoutes } from './http/routes/index.js';
 import { villageMigrations } from './read-model/migrations.js';
 import { renderQueue } from './render/render-job.js';
 import {
@@ -19,7 +19,7 @@ import {
   type VillagerSummary,
   listVillagers as villagersOf,
 } from './services/characters.js';
-import type { VillageDeps } from './services/village-context.js';
+import type { VillageDeps } from './services/context.js';
 import { createVillageService, type VillageService } from './services/village-service.js';
 
 export { CatalogError, defaultCatalogDirectory, hashCatalog, type LoadedCatalog, loadCatalog, validateCatalog } from './catalog/loader.js';
@@ -64,12 +64,12 @@ export {
   type VillagerSummary,
   villagerOrigin,
 } from './services/characters.js';
+export type { VillageDeps } from './services/context.js';
 export type { JobOutcome } from './services/render-workers.js';
 export { type ReplayReport, replayRun } from './services/replay.js';
 export type { RunControl } from './services/runs.js';
 export { formatReplayReport, replay, type SimulateOptions, type SimulateResult, simulate } from './services/sim-command.js';
 export { SimulationTally } from './services/simulation-summary.js';
-export type { VillageDeps } from './services/village-context.js';
 export { createVillageService, type VillageService } from './services/village-service.js';
 export { loadSnapshot, type RunPersistence, VillageRun, type VillageSnapshot } from './services/world-run.js';
 

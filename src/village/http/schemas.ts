@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { channels } from '../domain/catalog-schema.js';
 import type { PostRow } from '../read-model/queries.js';
-import type { VillageWorld } from '../services/village-context.js';
+import type { VillageWorld } from '../services/context.js';
 import { decodeBefore, decodeEventCursor } from './cursors.js';
 
 export const channelSchema = z.enum(channels).describe('FEED, CHAT or NEWS');

@@ -16,8 +16,8 @@ import type { ProductServices } from '../../web/product-module.js';
 import { villageDepsFor, villageModule, villageServiceFor } from '../index.js';
 import { villageMigrations } from '../read-model/migrations.js';
 import { type RenderJobPayload, renderQueue } from '../render/render-job.js';
+import type { VillageDeps } from '../services/context.js';
 import type { JobOutcome } from '../services/render-workers.js';
-import type { VillageDeps } from '../services/village-context.js';
 import type { VillageService } from '../services/village-service.js';
 
 export interface VillageFixtureOptions {

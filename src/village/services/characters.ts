@@ -7,7 +7,7 @@ import { NotFoundError } from '../../core/errors.js';
 import type { Language, Npc } from '../domain/catalog-schema.js';
 import { formatLocal, tickInstant } from '../domain/sim-time.js';
 import type { VillageQueries } from '../read-model/queries.js';
-import type { VillageWorld } from './village-context.js';
+import type { VillageWorld } from './context.js';
 import type { VillagerService } from './villagers.js';
 
 /** What the character views read: the world, the current run's state and the read model's event rows. */

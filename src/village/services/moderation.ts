@@ -2,7 +2,7 @@
 import { NotFoundError } from '../../core/errors.js';
 import { contentStreamId, type ModerationAction, type ModerationEventType } from '../domain/events.js';
 import type { PostRow } from '../read-model/queries.js';
-import type { VillageContext } from './village-context.js';
+import type { VillageContext } from './context.js';
 
 export type ModerationVerb = 'flag' | 'hide' | 'restore';
 

@@ -10,7 +10,7 @@ import { contentStreamId, type PostPublished, type PostRejected } from '../domai
 import { boundaryProblems, type GeneratedPost, generatedPostSchema } from '../domain/posts.js';
 import { buildMessages, fallbackPost, offlineContext } from '../render/prompt.js';
 import { type RenderJobPayload, renderIdempotencyKey, renderQueue } from '../render/render-job.js';
-import { channelLimits, safely, type VillageContext } from './village-context.js';
+import { channelLimits, safely, type VillageContext } from './context.js';
 
 export type JobOutcome = 'published' | 'rejected' | 'duplicate';
 

@@ -7,8 +7,8 @@ import { contentStreamId, type RunControlAction, worldStreamId } from '../domain
 import { parseInstant } from '../domain/sim-time.js';
 import type { RunRow } from '../read-model/queries.js';
 import { renderQueue } from '../render/render-job.js';
+import type { VillageContext } from './context.js';
 import { type ReplayReport, replayRun } from './replay.js';
-import type { VillageContext } from './village-context.js';
 
 /** What the engine loop watches: written by the admin routes (and by autostart). */
 export interface RunControl {

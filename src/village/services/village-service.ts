@@ -8,11 +8,11 @@ import { loadCatalog } from '../catalog/loader.js';
 import { defaultVillageSettings } from '../domain/village-settings.js';
 import { villageProjection } from '../read-model/projection.js';
 import { VillageQueries } from '../read-model/queries.js';
+import { type VillageDeps, type VillageHooks, VillageWorld } from './context.js';
 import { EngineLoop } from './engine-loop.js';
 import { ModerationService } from './moderation.js';
 import { RenderWorkers } from './render-workers.js';
 import { RunService } from './runs.js';
-import { type VillageDeps, type VillageHooks, VillageWorld } from './village-context.js';
 import { VillagerService } from './villagers.js';
 
 export interface VillageService {

@@ -8,8 +8,8 @@ import { evolve } from '../domain/engine.js';
 import { type VillageEvent, worldStreamId } from '../domain/events.js';
 import { createInitialState, type Memory, type NpcState, type Relationship, relationshipKey, type VillageState } from '../domain/state.js';
 import type { PostRow } from '../read-model/queries.js';
+import type { VillageContext, VillageWorld } from './context.js';
 import type { RunService } from './runs.js';
-import type { VillageContext, VillageWorld } from './village-context.js';
 import { loadSnapshot } from './world-run.js';
 
 export interface NpcListing {

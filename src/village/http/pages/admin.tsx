@@ -1,7 +1,7 @@
 /** The admin page (run facts, controls, moderation queue, recent posts, dead letters) and its login form. */
 import type { PostRow, RunRow } from '../../read-model/queries.js';
+import type { VillageWorld } from '../../services/context.js';
 import type { LastReplay, RunStatus } from '../../services/runs.js';
-import type { VillageWorld } from '../../services/village-context.js';
 import { formatSimTime, PostActions, Section, weatherLabel } from './components.js';
 import { VillageFrame } from './frame.js';
 

@@ -6,7 +6,7 @@ import type { ComponentChildren } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { clamp } from '../../../core/math.js';
 import type { PostRow, RunRow } from '../../read-model/queries.js';
-import type { VillageWorld } from '../../services/village-context.js';
+import type { VillageWorld } from '../../services/context.js';
 
 const weekdays = ['su', 'ma', 'ti', 'ke', 'to', 'pe', 'la'];
 

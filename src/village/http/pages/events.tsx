@@ -1,7 +1,7 @@
 /** The event timeline page: everything that happened in the village, newest first, with its impact. */
 import type { Happening } from '../../domain/events.js';
 import type { EventRow, RunRow } from '../../read-model/queries.js';
-import type { VillageWorld } from '../../services/village-context.js';
+import type { VillageWorld } from '../../services/context.js';
 import { formatSimTime, ImpactBadge } from './components.js';
 import { VillageFrame } from './frame.js';
 

@@ -5,7 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { Layout } from '../../../web/jsx/layout.js';
 import type { RunRow } from '../../read-model/queries.js';
-import type { VillageWorld } from '../../services/village-context.js';
+import type { VillageWorld } from '../../services/context.js';
 import { Avatar, SimClock } from './components.js';
 
 export const liveTopic = 'villagelive';

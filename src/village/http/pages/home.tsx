@@ -1,7 +1,7 @@
 /** The village home page: FEED / CHAT / NEWS tabs (live over SSE, readable without JavaScript) and the people. */
 import type { Channel } from '../../domain/catalog-schema.js';
 import type { PostRow, RunRow } from '../../read-model/queries.js';
-import type { VillageWorld } from '../../services/village-context.js';
+import type { VillageWorld } from '../../services/context.js';
 import { ChatMessage, FeedPost, NewsArticle, Section } from './components.js';
 import { People, VillageFrame } from './frame.js';
 

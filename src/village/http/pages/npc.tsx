@@ -1,6 +1,6 @@
 /** The villagers' pages: the people list and one villager (mood, relationships, memories, posts). */
 import type { EventRow, RunRow } from '../../read-model/queries.js';
-import type { VillageWorld } from '../../services/village-context.js';
+import type { VillageWorld } from '../../services/context.js';
 import type { NpcProfile } from '../../services/villagers.js';
 import { Avatar, Bar, ChatMessage, FeedPost, formatSimTime, NewsArticle, Section } from './components.js';
 import { People, VillageFrame } from './frame.js';

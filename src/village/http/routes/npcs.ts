@@ -1,7 +1,7 @@
 /** `GET /npcs` and `GET /npcs/:id`: the villagers, and one villager's profile, relationships, memories and posts. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { VillageWorld } from '../../services/village-context.js';
+import type { VillageWorld } from '../../services/context.js';
 import type { NpcProfile } from '../../services/villagers.js';
 import type { VillageRouteOptions } from '../options.js';
 import { npcIdSchema, postJson, postSchema } from '../schemas.js';

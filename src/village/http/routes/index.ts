@@ -1,24 +1,24 @@
 /**
  * The village's Fastify plugin: one route plugin per resource (API and pages) and the stylesheet. Registering it
- * refuses an unsafe bind (admin routes open to the network, see `guards.ts`).
+ * refuses an unsafe bind (admin routes open to the network, see `../guards.ts`).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Clock } from '../../core/clock.js';
-import type { VillageService } from '../services/village-service.js';
-import { type AdminAccess, assertSafeBind, readRateLimit } from './guards.js';
-import type { VillageRouteOptions } from './options.js';
-import { adminPageRoutes } from './routes/admin-page.js';
-import { eventRoutes } from './routes/events.js';
-import { eventsPageRoutes } from './routes/events-page.js';
-import { homePageRoutes } from './routes/home-page.js';
-import { moderationRoutes } from './routes/moderation.js';
-import { npcPageRoutes } from './routes/npc-pages.js';
-import { npcRoutes } from './routes/npcs.js';
-import { placeRoutes } from './routes/places.js';
-import { postRoutes } from './routes/posts.js';
-import { replayRoutes } from './routes/replay.js';
-import { runRoutes } from './routes/run.js';
-import { staticRoutes } from './routes/static.js';
+import type { Clock } from '../../../core/clock.js';
+import type { VillageService } from '../../services/village-service.js';
+import { type AdminAccess, assertSafeBind, readRateLimit } from '../guards.js';
+import type { VillageRouteOptions } from '../options.js';
+import { adminPageRoutes } from './admin-page.js';
+import { eventRoutes } from './events.js';
+import { eventsPageRoutes } from './events-page.js';
+import { homePageRoutes } from './home-page.js';
+import { moderationRoutes } from './moderation.js';
+import { npcPageRoutes } from './npc-pages.js';
+import { npcRoutes } from './npcs.js';
+import { placeRoutes } from './places.js';
+import { postRoutes } from './posts.js';
+import { replayRoutes } from './replay.js';
+import { runRoutes } from './run.js';
+import { staticRoutes } from './static.js';
 
 export interface VillageHttpOptions {
   service: VillageService;
