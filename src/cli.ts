@@ -111,7 +111,7 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
     }
   },
   async tips(options) {
-    const { runTipsCommand } = await import('./tips/cli.js');
+    const { runTipsCommand } = await import('./tips/services/cli.js');
     await runTipsCommand({
       subcommand: stringOption(options.values.subcommand),
       values: options.values,

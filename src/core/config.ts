@@ -186,6 +186,8 @@ export const configSchema = z.strictObject({
       duplicate_threshold: z.coerce.number().gt(0).max(1).default(0.75),
       snooze_minutes: z.coerce.number().int().min(0).default(120),
       open_decision_minutes: z.coerce.number().int().min(1).default(240),
+      /** Users whose folded state (and model) a process keeps in memory; the least recently used go first. */
+      cached_users: z.coerce.number().int().min(1).default(64),
       llm_candidates: z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]).default(true),
       todoist_api_url: z
         .string()

@@ -1,44 +1,33 @@
 /**
  * The tips product (oO): signals -> features -> candidates -> a contextual bandit with logged propensities -> one tip
- * -> a reaction that teaches. Exports the ProductModule the server registers, and the service for other callers.
+ * -> a reaction that teaches. Wiring only: the ProductModule the server registers, and the service for other callers.
  */
 import type { ProductModule } from '../web/product-module.js';
 import { createOidcAccounts } from './accounts/oidc.js';
-import { tipRoutes } from './http/routes.js';
-import { decisionLogProjection, tipsMigrations } from './projection.js';
-import { TipsService } from './service.js';
+import { tipsRoutes } from './http/tips-routes.js';
+import { decisionLogProjection } from './read-model/decision-log.js';
+import { tipsMigrations } from './read-model/migrations.js';
+import { TipsService } from './services/index.js';
 
 export type { TipsEvent } from './domain/events.js';
-export { TipsService } from './service.js';
+export { TipsService } from './services/index.js';
 
 export const tipsModule: ProductModule = {
   name: 'tips',
   migrations: tipsMigrations,
   routes(services) {
     services.store.addInlineProjection(decisionLogProjection);
-    const logger = services.logger.child({ module: 'tips' });
-    const serviceOf = (userId?: string) =>
-      new TipsService({
-        config: services.config.tips,
-        store: services.store,
-        database: services.database,
-        llm: services.llm,
-        clock: services.clock,
-        logger,
-        ...(userId === undefined ? {} : { userId }),
-      });
-    if (services.config.tips.accounts === 'local') return tipRoutes(serviceOf());
-    // Multi-user: one service (and folded state) per logged-in user, kept while the process runs.
+    const tips = new TipsService({
+      config: services.config.tips,
+      store: services.store,
+      database: services.database,
+      llm: services.llm,
+      clock: services.clock,
+      logger: services.logger.child({ module: 'tips' }),
+    });
+    if (services.config.tips.accounts === 'local') return tipsRoutes(tips);
+    // Multi-user: each request acts for the session's user; folded states live in the capped cache of the context.
     const accounts = createOidcAccounts(services.config.tips, services.clock);
-    const perUser = new Map<string, TipsService>();
-    return tipRoutes(
-      (request) => {
-        const userId = accounts.userOf(request);
-        const service = perUser.get(userId) ?? serviceOf(userId);
-        perUser.set(userId, service);
-        return service;
-      },
-      { accounts: accounts.plugin },
-    );
+    return tipsRoutes((request) => tips.forUser(accounts.userOf(request)), { accounts: accounts.plugin });
   },
 };

@@ -4,7 +4,7 @@
  * tips shown in that window are dropped), and "show nothing", which is always a candidate.
  */
 import type { CandidateKind, CandidateSource } from './events.js';
-import { type ArmGroup, computeFacts, habitStreak } from './features.js';
+import { type ArmGroup, computeFacts, type Facts, habitStreak } from './features.js';
 import { jaccard } from './similarity.js';
 import type { TipsState } from './state.js';
 import { clockText, localTime } from './time.js';
@@ -80,16 +80,24 @@ export function nothingCandidate(): Candidate {
   };
 }
 
-export function ruleCandidates(state: TipsState, now: number, timeZone: string): Candidate[] {
-  const out: Candidate[] = [];
-  const facts = computeFacts(state, now, timeZone);
-  const open = [...state.tasks.values()].filter((task) => !task.done);
-  const byUrgency = (a: (typeof open)[number], b: (typeof open)[number]) =>
-    b.priority - a.priority ||
-    (a.dueAt ?? Number.POSITIVE_INFINITY) - (b.dueAt ?? Number.POSITIVE_INFINITY) ||
-    a.taskId.localeCompare(b.taskId);
+type OpenTask = TipsState['tasks'] extends ReadonlyMap<string, infer Task> ? Task : never;
 
-  // An overdue task, most urgent first.
+interface RuleInput {
+  state: TipsState;
+  now: number;
+  timeZone: string;
+  facts: Facts;
+  /** Open tasks (not done). */
+  open: OpenTask[];
+}
+
+const byUrgency = (a: OpenTask, b: OpenTask) =>
+  b.priority - a.priority ||
+  (a.dueAt ?? Number.POSITIVE_INFINITY) - (b.dueAt ?? Number.POSITIVE_INFINITY) ||
+  a.taskId.localeCompare(b.taskId);
+
+/** An overdue task, most urgent first. */
+function overdueTasks({ now, open }: RuleInput, out: Candidate[]): void {
   for (const task of open
     .filter((candidate) => candidate.dueAt !== undefined && candidate.dueAt < now)
     .sort(byUrgency)
@@ -109,8 +117,10 @@ export function ruleCandidates(state: TipsState, now: number, timeZone: string):
       source: 'rule',
     });
   }
+}
 
-  // A free window before the next meeting, and a task that fits in it.
+/** A free window before the next meeting, and a task that fits in it. */
+function freeWindowTask({ state, now, timeZone, facts, open }: RuleInput, out: Candidate[]): void {
   if (facts.minutesToNextMeeting !== undefined && facts.freeWindowMinutes >= 10 && facts.freeWindowMinutes <= 180) {
     const next = [...state.calendar.values()]
       .filter((entry) => entry.busy && !entry.allDay && entry.start > now)
@@ -141,8 +151,10 @@ export function ruleCandidates(state: TipsState, now: number, timeZone: string):
       });
     }
   }
+}
 
-  // Due within a day.
+/** Tasks due within a day. */
+function dueSoonTasks({ now, timeZone, open }: RuleInput, out: Candidate[]): void {
   for (const task of open
     .filter((candidate) => candidate.dueAt !== undefined && candidate.dueAt >= now && candidate.dueAt < now + day)
     .sort(byUrgency)
@@ -162,8 +174,10 @@ export function ruleCandidates(state: TipsState, now: number, timeZone: string):
       source: 'rule',
     });
   }
+}
 
-  // A daily habit whose streak is at risk.
+/** A daily habit whose streak is at risk. */
+function habitsAtRisk({ state, now, timeZone }: RuleInput, out: Candidate[]): void {
   for (const habit of [...state.habits.values()].sort((a, b) => a.habitId.localeCompare(b.habitId))) {
     if (habit.cadence !== 'daily') continue;
     const { streak, doneToday } = habitStreak(state, habit.habitId, now, timeZone);
@@ -189,8 +203,10 @@ export function ruleCandidates(state: TipsState, now: number, timeZone: string):
       source: 'rule',
     });
   }
+}
 
-  // Advice when the mood is low.
+/** Advice when the mood is low. */
+function lowMoodAdvice({ state, now, timeZone }: RuleInput, out: Candidate[]): void {
   const lowMood = state.moods.filter((mood) => mood.at <= now && mood.at > now - day).sort((a, b) => b.at - a.at)[0];
   if (lowMood && lowMood.score <= 2) {
     out.push({
@@ -207,8 +223,10 @@ export function ruleCandidates(state: TipsState, now: number, timeZone: string):
       source: 'rule',
     });
   }
+}
 
-  // Otherwise, the most important open tasks without a date.
+/** Otherwise, the most important open tasks without a date. */
+function undatedTasks({ open }: RuleInput, out: Candidate[]): void {
   for (const task of open
     .filter((candidate) => candidate.dueAt === undefined)
     .sort(byUrgency)
@@ -227,6 +245,18 @@ export function ruleCandidates(state: TipsState, now: number, timeZone: string):
       source: 'rule',
     });
   }
+}
+
+export function ruleCandidates(state: TipsState, now: number, timeZone: string): Candidate[] {
+  const input: RuleInput = {
+    state,
+    now,
+    timeZone,
+    facts: computeFacts(state, now, timeZone),
+    open: [...state.tasks.values()].filter((task) => !task.done),
+  };
+  const out: Candidate[] = [];
+  for (const rule of [overdueTasks, freeWindowTask, dueSoonTasks, habitsAtRisk, lowMoodAdvice, undatedTasks]) rule(input, out);
   return out;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The policy: gate (quiet hours, daily attention budget), score every candidate with LinUCB over context x arm
  * features, floor the propensities, draw one seeded by the decision id, and log it all. Re-deriving a decision rebuilds
- * the model from the first `updates` learned rewards and draws again from the logged features.
+ * the model from the first `updates` learned rewards and draws again from the logged features. `chooseTip` is the draw;
+ * the Decider's `decide` (decider.ts) turns commands into events.
  */
 
 import type { Candidate } from './candidates.js';
@@ -54,8 +55,8 @@ export function policyVersion(updates: number, name: string = policyName): strin
   return `${name}/${updates}`;
 }
 
-/** Scores the candidates, floors the propensities and draws one; returns the decision to log. */
-export function decide(input: {
+/** The bandit's draw: scores the candidates, floors the propensities and draws one; returns the decision to log. */
+export function chooseTip(input: {
   state: TipsState;
   model: LinUcbModel;
   decisionId: string;

@@ -1,7 +1,7 @@
 /**
  * Named policies, shadow scoring and the evaluation of a policy over the decision log. Every named policy is a setting
  * of the one LinUCB model (A, b do not depend on alpha or epsilon), so a shadow scores a decision from the same learned
- * model as the incumbent without serving, and a promoted policy serves through the same `decide`/`rederive` path.
+ * model as the incumbent without serving, and a promoted policy serves through the same `chooseTip`/`rederive` path.
  * Pure.
  */
 import type { DecisionData } from './events.js';

@@ -1,5 +1,5 @@
 /**
- * The user's tips state: a fold of the `user-<id>` stream. Signals become tasks, habits, calendar entries, moods and
+ * The user's tips state: a pure fold of the `user-<id>` stream. Signals become tasks, habits, calendar entries, moods and
  * contexts; decisions collect their shown and reacted events; rewards of decisions that were shown and then reacted to
  * become the model's updates, in the order the reactions arrived (deferred activation: nothing else teaches).
  */
@@ -23,31 +23,40 @@ export interface TrackedDecision extends DecisionData {
   reactedAt?: number;
 }
 
+type Signal<T> = T & { signalId: string };
+
+/** Read-only by type: `evolve` returns a new state and never changes the one it is given. */
 export interface TipsState {
   /** Stream version folded so far. */
-  version: number;
-  tasks: Map<string, TaskSignal & { signalId: string }>;
-  habits: Map<string, HabitSignal & { signalId: string }>;
-  checkIns: Map<string, number[]>;
-  calendar: Map<string, CalendarSignal & { signalId: string }>;
-  moods: Array<MoodSignal & { signalId: string }>;
-  context: (ContextSignal & { signalId: string }) | undefined;
-  decisions: Map<string, TrackedDecision>;
+  readonly version: number;
+  readonly tasks: ReadonlyMap<string, Signal<TaskSignal>>;
+  readonly habits: ReadonlyMap<string, Signal<HabitSignal>>;
+  readonly checkIns: ReadonlyMap<string, readonly number[]>;
+  readonly calendar: ReadonlyMap<string, Signal<CalendarSignal>>;
+  readonly moods: ReadonlyArray<Signal<MoodSignal>>;
+  readonly context: Signal<ContextSignal> | undefined;
+  readonly decisions: ReadonlyMap<string, TrackedDecision>;
   /** Decision ids in the order they were made. */
-  decisionOrder: string[];
+  readonly decisionOrder: readonly string[];
   /** What the model learned, in order: the chosen candidate's features and the reward. */
-  updates: Array<{ decisionId: string; features: number[]; reward: number }>;
+  readonly updates: ReadonlyArray<LearnedReward>;
   /** Keys whose tip was marked done: they never come back. */
-  doneKeys: Set<string>;
+  readonly doneKeys: ReadonlySet<string>;
   /** Promotions in order; the last names the serving policy. */
-  promotions: PolicyPromotion[];
+  readonly promotions: readonly PolicyPromotion[];
   /** Consent per purpose as last recorded (absent = never asked). */
-  consents: Map<ConsentPurpose, { granted: boolean; noticeVersion: string; at: number }>;
+  readonly consents: ReadonlyMap<ConsentPurpose, { granted: boolean; noticeVersion: string; at: number }>;
   /** Connected integrations by provider. */
-  integrations: Map<string, { connectedAt: number; scope: string }>;
+  readonly integrations: ReadonlyMap<string, { connectedAt: number; scope: string }>;
 }
 
-export function emptyState(): TipsState {
+export interface LearnedReward {
+  decisionId: string;
+  features: number[];
+  reward: number;
+}
+
+export function initialState(): TipsState {
   return {
     version: 0,
     tasks: new Map(),
@@ -66,85 +75,89 @@ export function emptyState(): TipsState {
   };
 }
 
+/** Folds events onto a state, returning the new state (the given one is left as it was). */
 export function foldEvents(state: TipsState, events: Iterable<TipsEvent>): TipsState {
-  for (const event of events) applyEvent(state, event);
-  return state;
+  let folded = state;
+  for (const event of events) folded = evolve(folded, event);
+  return folded;
 }
 
-export function applyEvent(state: TipsState, event: TipsEvent): void {
-  state.version++;
+const withEntry = <Key, Value>(map: ReadonlyMap<Key, Value>, key: Key, value: Value): Map<Key, Value> => new Map(map).set(key, value);
+
+const withCheckIn = (checkIns: TipsState['checkIns'], habitId: string, at: number) =>
+  withEntry(checkIns, habitId, [...(checkIns.get(habitId) ?? []), at]);
+
+/** One event onto the state: a new state that shares everything the event did not touch. */
+export function evolve(state: TipsState, event: TipsEvent): TipsState {
+  const next: TipsState = { ...state, version: state.version + 1 };
   switch (event.type) {
     case 'tips.task_recorded':
-      state.tasks.set(event.data.taskId, event.data);
-      return;
+      return { ...next, tasks: withEntry(state.tasks, event.data.taskId, event.data) };
     case 'tips.habit_defined':
-      state.habits.set(event.data.habitId, event.data);
-      return;
-    case 'tips.habit_checked_in': {
-      const list = state.checkIns.get(event.data.habitId) ?? [];
-      list.push(event.data.at);
-      state.checkIns.set(event.data.habitId, list);
-      return;
-    }
+      return { ...next, habits: withEntry(state.habits, event.data.habitId, event.data) };
+    case 'tips.habit_checked_in':
+      return { ...next, checkIns: withCheckIn(state.checkIns, event.data.habitId, event.data.at) };
     case 'tips.calendar_event_recorded':
-      state.calendar.set(event.data.eventId, event.data);
-      return;
+      return { ...next, calendar: withEntry(state.calendar, event.data.eventId, event.data) };
     case 'tips.mood_recorded':
-      state.moods.push(event.data);
-      return;
+      return { ...next, moods: [...state.moods, event.data] };
     case 'tips.context_recorded':
-      state.context = event.data;
-      return;
+      return { ...next, context: event.data };
     case 'tips.tip_decided':
-      state.decisions.set(event.data.decisionId, { ...event.data });
-      state.decisionOrder.push(event.data.decisionId);
-      return;
+      return {
+        ...next,
+        decisions: withEntry(state.decisions, event.data.decisionId, { ...event.data }),
+        decisionOrder: [...state.decisionOrder, event.data.decisionId],
+      };
     case 'tips.policy_promoted':
-      state.promotions.push(event.data);
-      return;
+      return { ...next, promotions: [...state.promotions, event.data] };
     case 'tips.consent_given':
-    case 'tips.consent_revoked':
-      state.consents.set(event.data.purpose, {
-        granted: event.type === 'tips.consent_given',
-        noticeVersion: event.data.noticeVersion,
-        at: event.data.at,
-      });
-      return;
+    case 'tips.consent_revoked': {
+      const record = { granted: event.type === 'tips.consent_given', noticeVersion: event.data.noticeVersion, at: event.data.at };
+      return { ...next, consents: withEntry(state.consents, event.data.purpose, record) };
+    }
     case 'tips.integration_connected':
-      state.integrations.set(event.data.provider, { connectedAt: event.data.at, scope: event.data.scope });
-      return;
-    case 'tips.integration_disconnected':
-      state.integrations.delete(event.data.provider);
-      return;
+      return {
+        ...next,
+        integrations: withEntry(state.integrations, event.data.provider, { connectedAt: event.data.at, scope: event.data.scope }),
+      };
+    case 'tips.integration_disconnected': {
+      const integrations = new Map(state.integrations);
+      integrations.delete(event.data.provider);
+      return { ...next, integrations };
+    }
     case 'tips.tip_shown': {
       const decision = state.decisions.get(event.data.decisionId);
-      if (decision && decision.shownAt === undefined) decision.shownAt = event.data.at;
-      return;
+      if (!decision || decision.shownAt !== undefined) return next;
+      return { ...next, decisions: withEntry(state.decisions, decision.decisionId, { ...decision, shownAt: event.data.at }) };
     }
-    case 'tips.tip_reacted': {
-      const decision = state.decisions.get(event.data.decisionId);
-      if (!decision || decision.shownAt === undefined || decision.reaction !== undefined) return;
-      decision.reaction = event.data.reaction;
-      decision.reward = event.data.reward;
-      decision.reactedAt = event.data.at;
-      const chosen = decision.candidates[decision.chosenIndex];
-      if (!chosen) return;
-      state.updates.push({ decisionId: decision.decisionId, features: chosen.features, reward: event.data.reward });
-      if (event.data.reaction === 'done' && chosen.kind !== 'nothing') {
-        state.doneKeys.add(chosen.key);
-        // A done tip about a task completes the task; one about a habit is today's check-in.
-        const task = chosen.key.startsWith('task:') ? state.tasks.get(chosen.key.slice(5)) : undefined;
-        if (task) state.tasks.set(task.taskId, { ...task, done: true });
-        const habitId = chosen.key.startsWith('habit:') ? chosen.key.split(':')[1] : undefined;
-        if (habitId !== undefined && state.habits.has(habitId)) {
-          const list = state.checkIns.get(habitId) ?? [];
-          list.push(event.data.at);
-          state.checkIns.set(habitId, list);
-        }
-      }
-      return;
-    }
+    case 'tips.tip_reacted':
+      return reacted(next, event.data);
+    default:
+      return next;
   }
+}
+
+/** A reaction to a shown, unreacted decision: its reward is learned; "done" retires the key, the task or today's check-in. */
+function reacted(state: TipsState, data: { decisionId: string; reaction: Reaction; reward: number; at: number }): TipsState {
+  const decision = state.decisions.get(data.decisionId);
+  if (!decision || decision.shownAt === undefined || decision.reaction !== undefined) return state;
+  const tracked: TrackedDecision = { ...decision, reaction: data.reaction, reward: data.reward, reactedAt: data.at };
+  const next: TipsState = { ...state, decisions: withEntry(state.decisions, decision.decisionId, tracked) };
+  const chosen = decision.candidates[decision.chosenIndex];
+  if (!chosen) return next;
+  const learned: TipsState = {
+    ...next,
+    updates: [...state.updates, { decisionId: decision.decisionId, features: chosen.features, reward: data.reward }],
+  };
+  if (data.reaction !== 'done' || chosen.kind === 'nothing') return learned;
+  let done: TipsState = { ...learned, doneKeys: new Set(state.doneKeys).add(chosen.key) };
+  // A done tip about a task completes the task; one about a habit is today's check-in.
+  const task = chosen.key.startsWith('task:') ? state.tasks.get(chosen.key.slice(5)) : undefined;
+  if (task) done = { ...done, tasks: withEntry(state.tasks, task.taskId, { ...task, done: true }) };
+  const habitId = chosen.key.startsWith('habit:') ? chosen.key.split(':')[1] : undefined;
+  if (habitId !== undefined && state.habits.has(habitId)) done = { ...done, checkIns: withCheckIn(state.checkIns, habitId, data.at) };
+  return done;
 }
 
 /** The latest decision that is not yet reacted to, if any. */

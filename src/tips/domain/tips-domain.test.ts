@@ -3,8 +3,8 @@ import { buildCandidates, type CandidateSettings, maxTipLength } from './candida
 import type { TipsEvent } from './events.js';
 import { armFeatures, computeFacts, contextFeatureNames, contextFeatures, crossFeatures, policyDimension } from './features.js';
 import { chooseArm, LinUcbModel } from './linucb.js';
-import { decide, gate, modelFor, rederive } from './policy.js';
-import { emptyState, foldEvents, openDecision, type TipsState } from './state.js';
+import { chooseTip, gate, modelFor, rederive } from './policy.js';
+import { foldEvents, initialState, openDecision, type TipsState } from './state.js';
 import { zonedTimeToEpoch } from './time.js';
 
 const zone = 'Europe/Helsinki';
@@ -14,7 +14,7 @@ const settings: CandidateSettings = { dedupDays: 14, snoozeMinutes: 120, duplica
 const bandit = { alpha: 0.5, lambda: 1, epsilon: 0.1 };
 
 function given(...events: TipsEvent[]): TipsState {
-  return foldEvents(emptyState(), events);
+  return foldEvents(initialState(), events);
 }
 
 const task = (
@@ -26,16 +26,16 @@ const task = (
   data: { signalId: `sig-${taskId}`, taskId, title, priority: 1, done: false, source: 'manual', ...extra },
 });
 
+/** Decides, shows and (optionally) reacts; returns the decision and the state after. */
 function decideAndShow(state: TipsState, now: number, id: string, reaction?: 'done' | 'helpful' | 'not_now' | 'dismiss', reward = 1) {
   const { candidates } = buildCandidates(state, now, zone, settings);
-  const decision = decide({ state, model: modelFor(state, bandit), decisionId: id, now, timeZone: zone, candidates });
+  const decision = chooseTip({ state, model: modelFor(state, bandit), decisionId: id, now, timeZone: zone, candidates });
   const events: TipsEvent[] = [
     { type: 'tips.tip_decided', data: decision },
     { type: 'tips.tip_shown', data: { decisionId: id, at: now } },
   ];
   if (reaction) events.push({ type: 'tips.tip_reacted', data: { decisionId: id, reaction, reward, at: now + minute } });
-  foldEvents(state, events);
-  return decision;
+  return { decision, state: foldEvents(state, events) };
 }
 
 describe('candidates', () => {
@@ -102,13 +102,14 @@ describe('candidates', () => {
   });
 
   it('given a task tip marked done, then no candidate about that task ever comes back and the task is done', () => {
-    const state = given(task('t1', 'Call the dentist', { priority: 4 }), task('t2', 'Water the plants'));
+    let state = given(task('t1', 'Call the dentist', { priority: 4 }), task('t2', 'Water the plants'));
     let now = at(10);
     let doneKey: string | undefined;
     for (let round = 0; round < 6 && doneKey === undefined; round++) {
-      const decision = decideAndShow(state, now, `d-${round}`);
+      const shown = decideAndShow(state, now, `d-${round}`);
+      const decision = shown.decision;
       const chosen = decision.candidates[decision.chosenIndex];
-      foldEvents(state, [
+      state = foldEvents(shown.state, [
         {
           type: 'tips.tip_reacted',
           data: { decisionId: decision.decisionId, reaction: chosen?.kind === 'nothing' ? 'dismiss' : 'done', reward: 1, at: now },
@@ -124,11 +125,12 @@ describe('candidates', () => {
   });
 
   it('given "not now", then the tip is snoozed for the snooze time and then returns', () => {
-    const state = given(task('t1', 'Book the car service', { priority: 3 }));
-    const decision = decideAndShow(state, at(10), 'd-1');
+    const { state: shown, decision } = decideAndShow(given(task('t1', 'Book the car service', { priority: 3 })), at(10), 'd-1');
     const key = decision.candidates[decision.chosenIndex]?.key;
     expect(key).toBe('task:t1'); // deterministic for this decision id
-    foldEvents(state, [{ type: 'tips.tip_reacted', data: { decisionId: 'd-1', reaction: 'not_now', reward: 0.1, at: at(10) } }]);
+    const state = foldEvents(shown, [
+      { type: 'tips.tip_reacted', data: { decisionId: 'd-1', reaction: 'not_now', reward: 0.1, at: at(10) } },
+    ]);
     expect(buildCandidates(state, at(11), zone, settings).suppressed.map((entry) => [entry.key, entry.reason])).toContainEqual([
       key,
       'snoozed',
@@ -139,7 +141,7 @@ describe('candidates', () => {
 
 describe('features', () => {
   it('given no signals, then the context vector has its documented length, a bias of 1 and neutral defaults', () => {
-    const values = contextFeatures(computeFacts(emptyState(), at(12), zone), at(12), zone);
+    const values = contextFeatures(computeFacts(initialState(), at(12), zone), at(12), zone);
     expect(values).toHaveLength(contextFeatureNames.length);
     expect(values[0]).toBe(1);
     expect(values[contextFeatureNames.indexOf('mood')]).toBe(0.5);
@@ -165,15 +167,17 @@ describe('features', () => {
 
 describe('policy', () => {
   it('given candidates, when a decision is made, then every propensity is >= epsilon/K, they sum to 1, and it re-derives', () => {
-    const state = given(task('a', 'One', { priority: 4, dueAt: at(8) }), task('b', 'Two', { priority: 2 }), task('c', 'Three'));
+    let state = given(task('a', 'One', { priority: 4, dueAt: at(8) }), task('b', 'Two', { priority: 2 }), task('c', 'Three'));
     for (let round = 0; round < 30; round++) {
-      const decision = decideAndShow(
+      const shown = decideAndShow(
         state,
         at(10) + round * minute,
         `local-${round + 1}`,
         round % 2 === 0 ? 'helpful' : 'dismiss',
         round % 2 === 0 ? 0.8 : 0,
       );
+      const decision = shown.decision;
+      state = shown.state;
       const k = decision.candidates.length;
       const propensities = decision.candidates.map((candidate) => candidate.propensity);
       expect(Math.min(...propensities)).toBeGreaterThanOrEqual(bandit.epsilon / k - 1e-12);
@@ -190,16 +194,16 @@ describe('policy', () => {
   });
 
   it('given a decision that was never shown, when a reaction arrives, then it teaches nothing (deferred activation)', () => {
-    const state = given(task('a', 'One'));
-    const { candidates } = buildCandidates(state, at(10), zone, settings);
-    const decision = decide({ state, model: modelFor(state, bandit), decisionId: 'x', now: at(10), timeZone: zone, candidates });
-    foldEvents(state, [
+    const start = given(task('a', 'One'));
+    const { candidates } = buildCandidates(start, at(10), zone, settings);
+    const decision = chooseTip({ state: start, model: modelFor(start, bandit), decisionId: 'x', now: at(10), timeZone: zone, candidates });
+    const unshown = foldEvents(start, [
       { type: 'tips.tip_decided', data: decision },
       { type: 'tips.tip_reacted', data: { decisionId: 'x', reaction: 'done', reward: 1, at: at(10) } },
     ]);
-    expect(state.updates).toEqual([]);
-    expect(openDecision(state)?.decisionId).toBe('x');
-    foldEvents(state, [
+    expect(unshown.updates).toEqual([]);
+    expect(openDecision(unshown)?.decisionId).toBe('x');
+    const state = foldEvents(unshown, [
       { type: 'tips.tip_shown', data: { decisionId: 'x', at: at(10) } },
       { type: 'tips.tip_reacted', data: { decisionId: 'x', reaction: 'done', reward: 1, at: at(10) } },
     ]);
@@ -209,15 +213,14 @@ describe('policy', () => {
 
   it('given quiet hours 22:00-07:00, then 23:30 and 06:59 are quiet and 07:00 is open', () => {
     const quiet = { quietStart: 22 * 60, quietEnd: 7 * 60, dailyBudget: 0 };
-    expect(gate(emptyState(), at(23, 30), zone, quiet)).toEqual({ open: false, reason: 'quiet_hours' });
-    expect(gate(emptyState(), at(6, 59), zone, quiet)).toEqual({ open: false, reason: 'quiet_hours' });
-    expect(gate(emptyState(), at(7), zone, quiet)).toEqual({ open: true });
+    expect(gate(initialState(), at(23, 30), zone, quiet)).toEqual({ open: false, reason: 'quiet_hours' });
+    expect(gate(initialState(), at(6, 59), zone, quiet)).toEqual({ open: false, reason: 'quiet_hours' });
+    expect(gate(initialState(), at(7), zone, quiet)).toEqual({ open: true });
   });
 
   it('given a daily budget of 2 and two tips shown today, then the gate closes until tomorrow', () => {
-    const state = given(task('a', 'One', { priority: 4 }), task('b', 'Two', { priority: 3 }), task('c', 'Three', { priority: 2 }));
-    decideAndShow(state, at(9), 'b-1', 'helpful');
-    decideAndShow(state, at(9, 5), 'b-2', 'helpful');
+    const start = given(task('a', 'One', { priority: 4 }), task('b', 'Two', { priority: 3 }), task('c', 'Three', { priority: 2 }));
+    const { state } = decideAndShow(decideAndShow(start, at(9), 'b-1', 'helpful').state, at(9, 5), 'b-2', 'helpful');
     const shownTips = [...state.decisions.values()].filter(
       (decision) => decision.candidates[decision.chosenIndex]?.kind !== 'nothing',
     ).length;

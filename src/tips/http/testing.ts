@@ -8,13 +8,15 @@ import { MemoryEventBus } from '../../messaging/memory/memory-event-bus.js';
 import { EventStore, runMigrations, type StoreDatabase, storeMigrations } from '../../store/index.js';
 import { createApp } from '../../web/app.js';
 import { createOidcAccounts } from '../accounts/oidc.js';
-import { decisionLogProjection, tipsMigrations } from '../projection.js';
-import { TipsService } from '../service.js';
-import { tipRoutes } from './routes.js';
+import { decisionLogProjection } from '../read-model/decision-log.js';
+import { tipsMigrations } from '../read-model/migrations.js';
+import { TipsService } from '../services/index.js';
+import { tipsRoutes } from './tips-routes.js';
 
 export interface TipsHarness {
   app: FastifyInstance;
   service: TipsService;
+  database: StoreDatabase;
   store: EventStore;
   clock: ManualClock;
   close(): Promise<void>;
@@ -38,30 +40,18 @@ export async function createTipsHarness(
       ...options.overrides,
     },
   });
-  const serviceOf = (userId?: string) =>
-    new TipsService({
-      config: config.tips,
-      store,
-      database,
-      clock,
-      llm: options.llm,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(userId === undefined ? {} : { userId }),
-    });
-  const service = serviceOf();
-  const perUser = new Map<string, TipsService>();
-  let routes = tipRoutes(service);
+  const service = new TipsService({
+    config: config.tips,
+    store,
+    database,
+    clock,
+    llm: options.llm,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  let routes = tipsRoutes(service);
   if (config.tips.accounts === 'oidc') {
     const accounts = createOidcAccounts(config.tips, clock);
-    routes = tipRoutes(
-      (request) => {
-        const userId = accounts.userOf(request);
-        const known = perUser.get(userId) ?? serviceOf(userId);
-        perUser.set(userId, known);
-        return known;
-      },
-      { accounts: accounts.plugin },
-    );
+    routes = tipsRoutes((request) => service.forUser(accounts.userOf(request)), { accounts: accounts.plugin });
   }
   const bus = new MemoryEventBus();
   const app = await createApp(
@@ -71,6 +61,7 @@ export async function createTipsHarness(
   return {
     app,
     service,
+    database,
     store,
     clock,
     async close() {

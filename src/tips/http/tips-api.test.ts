@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../core/config.js';
 import { resolveTestDialects } from '../../store/testing.js';
-import { TipsService } from '../service.js';
+import { TipsService } from '../services/index.js';
 import { createTipsHarness, type TipsHarness } from './testing.js';
 
 const dialects = await resolveTestDialects();

@@ -8,8 +8,8 @@ import { createTestGateway, type TestGateway } from '../../llm/testing/gateway-f
 import { allMigrations } from '../../runtime.js';
 import { EventStore, runMigrations, type StoreDatabase } from '../../store/index.js';
 import { resolveTestDialects } from '../../store/testing.js';
-import { decisionLogProjection } from '../projection.js';
-import { TipsService } from '../service.js';
+import { decisionLogProjection } from '../read-model/decision-log.js';
+import { TipsService } from '../services/index.js';
 import { generateVaultKey } from './vault.js';
 
 const dialects = await resolveTestDialects();

@@ -3,14 +3,14 @@
  * deletion. The top-level CLI opens (and migrates) the configured database and hands it here.
  */
 import { writeFileSync } from 'node:fs';
-import { type Clock, systemClock } from '../core/clock.js';
-import type { Config } from '../core/config.js';
-import { ValidationError } from '../core/errors.js';
-import { EventStore, type StoreDatabase } from '../store/index.js';
-import { formatEvaluation, policyNames } from './domain/shadow.js';
-import { generateVaultKey } from './privacy/vault.js';
-import { decisionLogProjection } from './projection.js';
-import { TipsService } from './service.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import type { Config } from '../../core/config.js';
+import { ValidationError } from '../../core/errors.js';
+import { EventStore, type StoreDatabase } from '../../store/index.js';
+import { formatEvaluation, policyNames } from '../domain/shadow.js';
+import { generateVaultKey } from '../privacy/vault.js';
+import { decisionLogProjection } from '../read-model/decision-log.js';
+import { TipsService } from './tips-service.js';
 
 export const tipsSubcommands = ['evaluate', 'promote', 'rotate-keys', 'keygen', 'export', 'delete'] as const;
 
@@ -70,7 +70,7 @@ export async function runTipsCommand(input: TipsCommandInput): Promise<void> {
         return;
       }
       case 'rotate-keys': {
-        const { rotated, keyId } = await service.vault.rotate();
+        const { rotated, keyId } = await service.rotateTokenKeys();
         print(`Re-encrypted ${rotated} token(s) with key ${keyId}.`);
         return;
       }

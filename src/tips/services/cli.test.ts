@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli.js';
-import { ManualClock } from '../core/clock.js';
-import { parseConfig } from '../core/config.js';
-import { allMigrations } from '../runtime.js';
-import { EventStore, openDatabase, runMigrations } from '../store/index.js';
-import { generateVaultKey } from './privacy/vault.js';
-import { decisionLogProjection } from './projection.js';
-import { TipsService } from './service.js';
+import { main } from '../../cli.js';
+import { ManualClock } from '../../core/clock.js';
+import { parseConfig } from '../../core/config.js';
+import { allMigrations } from '../../runtime.js';
+import { EventStore, openDatabase, runMigrations } from '../../store/index.js';
+import { generateVaultKey } from '../privacy/vault.js';
+import { decisionLogProjection } from '../read-model/decision-log.js';
+import { TipsService } from './tips-service.js';
 
 describe('koivulahti tips', () => {
   let output: string[];

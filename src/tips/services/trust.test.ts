@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveTestDialects } from '../store/testing.js';
-import type { SignalInput } from './domain/events.js';
-import { contextFeatureNames } from './domain/features.js';
-import { createTipsHarness, type TipsHarness } from './http/testing.js';
-import { generateVaultKey } from './privacy/vault.js';
+import { resolveTestDialects } from '../../store/testing.js';
+import type { SignalInput } from '../domain/events.js';
+import { contextFeatureNames } from '../domain/features.js';
+import { createTipsHarness, type TipsHarness } from '../http/testing.js';
+import { generateVaultKey } from '../privacy/vault.js';
 
 const dialects = await resolveTestDialects();
 const minute = 60_000;
@@ -239,7 +239,7 @@ for (const dialect of dialects) {
 
       const rows = await h.service.vault.list(h.service.userId);
       expect(rows.map((row) => [row.provider, row.keyId])).toEqual([['todoist', 'k1']]);
-      const stored = await h.service.database.db.selectFrom('tips_tokens').select(['ciphertext']).execute();
+      const stored = await h.database.db.selectFrom('tips_tokens').select(['ciphertext']).execute();
       expect(stored[0]?.ciphertext).toMatch(/^v1:k1:/);
       expect(stored[0]?.ciphertext).not.toContain('todoist-access-XYZ');
 

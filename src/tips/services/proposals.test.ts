@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMockProvider } from '../llm/index.js';
-import { createTestGateway, type TestGateway } from '../llm/testing/gateway-fixture.js';
-import { openDatabase } from '../store/index.js';
-import { createTipsHarness, type TipsHarness } from './http/testing.js';
+import { createMockProvider } from '../../llm/index.js';
+import { createTestGateway, type TestGateway } from '../../llm/testing/gateway-fixture.js';
+import { openDatabase } from '../../store/index.js';
+import { createTipsHarness, type TipsHarness } from '../http/testing.js';
 
 describe('tip-generator candidates', () => {
   let harness: TipsHarness | undefined;

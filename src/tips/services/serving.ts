@@ -1,0 +1,106 @@
+/**
+ * Serving: the open tip, or a new decision (rules + the tip-generator's proposals -> candidates -> the serving policy's
+ * draw), marked shown when the page shows it; re-deriving a logged decision.
+ */
+import { NotFoundError } from '../../core/errors.js';
+import { buildCandidates } from '../domain/candidates.js';
+import type { DecideTip } from '../domain/decider.js';
+import { servedDecision } from '../domain/decider.js';
+import type { DecisionData } from '../domain/events.js';
+import { gate, rederive } from '../domain/policy.js';
+import { consented, consentedView, type TipsState, type TrackedDecision } from '../domain/state.js';
+import { runCommand } from './commands.js';
+import { banditSettings, candidateSettings, consentByDefault, gateSettings, servingOf, type TipsContext, timeZoneOf } from './context.js';
+import { dropEmbeddingDuplicates, proposedCandidates } from './proposals.js';
+
+export type NextResult =
+  | { status: 'tip'; decision: TrackedDecision; fresh: boolean }
+  | { status: 'quiet'; reason: 'quiet_hours' | 'budget' };
+
+export interface NextOptions {
+  /** Mark the tip shown (the page does; API clients call `markShown` when they display it). */
+  show?: boolean;
+  /** The user asked for a tip: an open "show nothing" does not hold, and "show nothing" is no candidate. */
+  ask?: boolean;
+}
+
+type Plan = { kind: 'quiet'; reason: 'quiet_hours' | 'budget' } | { kind: 'open'; decision: TrackedDecision } | { kind: 'decide' };
+
+function plan(context: TipsContext, state: TipsState, now: number, ask: boolean): Plan {
+  const gated = gate(state, now, timeZoneOf(context, state), gateSettings(context.config));
+  if (!gated.open && gated.reason === 'quiet_hours') return { kind: 'quiet', reason: gated.reason };
+  const open = servedDecision(state, now, { openDecisionMinutes: context.config.open_decision_minutes, ask });
+  if (open) return { kind: 'open', decision: open };
+  return gated.open ? { kind: 'decide' } : { kind: 'quiet', reason: gated.reason };
+}
+
+/** The decide_tip command for this state: candidates (with proposals when the llm purpose is consented) and the model. */
+async function decideCommand(
+  context: TipsContext,
+  userId: string,
+  state: TipsState,
+  now: number,
+  options: NextOptions,
+): Promise<DecideTip> {
+  const { config } = context;
+  const timeZone = timeZoneOf(context, state);
+  const decisionId = `${userId}-${state.decisionOrder.length + 1}`;
+  // Purposes without consent are invisible to candidates and features from this decision on.
+  const view = consentedView(state, consentByDefault(config));
+  const llmAllowed = consented(state, 'llm', consentByDefault(config));
+  const proposed = llmAllowed ? await proposedCandidates(context, view, now, timeZone, decisionId) : [];
+  let { candidates } = buildCandidates(view, now, timeZone, candidateSettings(config), proposed, { excludeNothing: options.ask ?? false });
+  if (llmAllowed) candidates = await dropEmbeddingDuplicates(context, state, now, candidates);
+  const serving = servingOf(config, state);
+  return {
+    type: 'decide_tip',
+    decisionId,
+    now,
+    timeZone,
+    candidates,
+    view,
+    serving: { ...serving, model: context.states.model(userId, state, serving.settings) },
+    shadows: { base: banditSettings(config), policies: config.shadow_policies },
+    gate: gateSettings(config),
+    openDecisionMinutes: config.open_decision_minutes,
+    ask: options.ask ?? false,
+    show: options.show ?? false,
+  };
+}
+
+/** The open tip, or a new decision. Two requests at once get one decision: the later one serves the earlier's. */
+export async function nextTip(context: TipsContext, userId: string, options: NextOptions = {}): Promise<NextResult> {
+  const last: { plan?: Plan } = {};
+  const result = await runCommand(context, userId, async (state) => {
+    const now = context.clock.now();
+    const next = plan(context, state, now, options.ask ?? false);
+    last.plan = next;
+    if (next.kind === 'quiet') return undefined;
+    if (next.kind === 'open')
+      return options.show && next.decision.shownAt === undefined
+        ? { type: 'show_tip', decisionId: next.decision.decisionId, at: now }
+        : undefined;
+    return decideCommand(context, userId, state, now, options);
+  });
+  const served = last.plan as Plan;
+  if (served.kind === 'quiet') return { status: 'quiet', reason: served.reason };
+  const decisionId = served.kind === 'open' ? served.decision.decisionId : (result.state.decisionOrder.at(-1) as string);
+  return { status: 'tip', decision: result.state.decisions.get(decisionId) as TrackedDecision, fresh: served.kind === 'decide' };
+}
+
+export async function markShown(context: TipsContext, userId: string, decisionId: string): Promise<TrackedDecision> {
+  const result = await runCommand(context, userId, () => ({ type: 'show_tip', decisionId, at: context.clock.now() }));
+  return result.state.decisions.get(decisionId) as TrackedDecision;
+}
+
+/** Re-derives a logged decision: the same choice means the log is faithful. */
+export async function verifyDecision(
+  context: TipsContext,
+  userId: string,
+  decisionId: string,
+): Promise<{ decision: DecisionData; rederived: { chosenIndex: number; propensities: number[] } }> {
+  const state = await context.states.load(userId);
+  const decision = state.decisions.get(decisionId);
+  if (!decision) throw new NotFoundError(`no decision ${decisionId}`, { decisionId });
+  return { decision, rederived: rederive(state, decision) };
+}
