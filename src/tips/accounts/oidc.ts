@@ -10,8 +10,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
-import type { Config } from '../../core/config.js';
 import { AppError, ValidationError } from '../../core/errors.js';
+import type { TipsConfig } from '../config.js';
 import { cookieHeader, randomToken, readCookie, sign, tokensEqual, verify } from './session.js';
 
 export const sessionCookie = 'koivulahti_tips_session';
@@ -59,7 +59,7 @@ export interface OidcAccounts {
 type Discovery = () => Promise<oidc.Configuration>;
 
 /** The provider's configuration, discovered once (again after a failure). */
-function discoveryOf(settings: Config['tips']): Discovery {
+function discoveryOf(settings: TipsConfig): Discovery {
   let discovered: Promise<oidc.Configuration> | undefined;
   return () => {
     discovered ??= oidc
@@ -79,7 +79,7 @@ function discoveryOf(settings: Config['tips']): Discovery {
 }
 
 interface Scope {
-  settings: Config['tips'];
+  settings: TipsConfig;
   secret: string;
   clock: Clock;
   users: WeakMap<FastifyRequest, Session>;
@@ -180,7 +180,7 @@ async function completeLogin(
     .redirect('/tips', 303);
 }
 
-export function createOidcAccounts(settings: Config['tips'], clock: Clock): OidcAccounts {
+export function createOidcAccounts(settings: TipsConfig, clock: Clock): OidcAccounts {
   if (!settings.oidc_issuer || !settings.oidc_client_id || !settings.oidc_redirect_url)
     throw new ValidationError('[tips] accounts = "oidc" needs oidc_issuer, oidc_client_id and oidc_redirect_url');
   if (settings.session_secret.length < 32)
