@@ -6,7 +6,7 @@ import { parseConfig } from '../../core/config.js';
 import { createMockProvider } from '../../llm/index.js';
 import { createTestGateway, type TestGateway } from '../../llm/testing/gateway-fixture.js';
 import { allMigrations } from '../../runtime.js';
-import { EventStore, runMigrations, type StoreDatabase } from '../../store/index.js';
+import { EventStore, runMigrations, SnapshotStore, type StoreDatabase } from '../../store/index.js';
 import { resolveTestDialects } from '../../store/testing.js';
 import { decisionLogProjection } from '../read-model/decision-log.js';
 import { TipsService } from '../services/index.js';
@@ -127,13 +127,7 @@ for (const dialect of dialects) {
 
       const exported = await alice.exportData();
       expect(exported.events.map((event) => event.type)).toEqual(
-        expect.arrayContaining([
-          'tips.task_recorded',
-          'tips.mood_recorded',
-          'tips.consent_revoked',
-          'tips.tip_decided',
-          'tips.tip_reacted',
-        ]),
+        expect.arrayContaining(['task_recorded', 'mood_recorded', 'consent_revoked', 'tip_decided', 'tip_reacted']),
       );
       expect(exported.decisions).toHaveLength(1);
       expect(exported.integrations.map((entry) => entry.provider)).toEqual(['todoist']);
@@ -159,6 +153,35 @@ for (const dialect of dialects) {
       expect(Object.keys(bobLeft)).toEqual(expect.arrayContaining(['events', 'tips_decisions', 'tips_tokens', 'tips_oauth_states']));
       expect(await bob.vault.get('bob-keep', 'todoist')).toBe('bob-keep-oauth-token');
       expect((await alice.load()).decisionOrder).toEqual([]);
+    });
+
+    it("given snapshot rows of two users, when one user is deleted, then that user's snapshots are gone and the other's stay", async () => {
+      database = await dialect.open();
+      await runMigrations(database, allMigrations);
+      const clock = new ManualClock(Date.parse('2026-11-23T08:00:00Z'));
+      const store = new EventStore(database, { clock, inlineProjections: [decisionLogProjection] });
+      const snapshots = new SnapshotStore(database, { clock });
+      const config = parseConfig({ overrides: { 'tips.timezone': 'Europe/Helsinki' } });
+      const service = (userId: string) =>
+        new TipsService({ config: config.tips, store, database: database as StoreDatabase, clock, userId });
+      for (const userId of ['carol-del', 'dave-keep']) {
+        await service(userId).recordSignals([
+          { kind: 'task', taskId: `${userId}-t1`, title: `${userId} snapshot errand`, priority: 2, done: false, source: 'manual' },
+        ]);
+        // Two snapshots of the stream, as a snapshot policy keeping more than one would leave.
+        await snapshots.save(`user-${userId}`, 1, { tasks: [`${userId} snapshot errand`] });
+        await snapshots.save(`user-${userId}`, 2, { tasks: [`${userId} snapshot errand`] });
+      }
+      expect(Object.keys(await tablesMentioning(database, ['carol-del snapshot errand']))).toEqual(
+        expect.arrayContaining(['snapshots', 'events']),
+      );
+
+      const receipt = await service('carol-del').deleteAccount();
+
+      expect(receipt.tables.snapshots).toBe(2);
+      expect(await tablesMentioning(database, ['carol-del'])).toEqual({});
+      expect(await snapshots.loadLatest('user-carol-del')).toBeUndefined();
+      expect((await snapshots.loadLatest<{ tasks: string[] }>('user-dave-keep'))?.state.tasks).toEqual(['dave-keep snapshot errand']);
     });
   });
 }
