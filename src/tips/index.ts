@@ -4,17 +4,19 @@
  */
 import type { ProductModule } from '../web/product-module.js';
 import { createOidcAccounts } from './accounts/oidc.js';
+import { tipsUpcasters } from './domain/events.js';
 import { tipsRoutes } from './http/tips-routes.js';
 import { decisionLogProjection } from './read-model/decision-log.js';
 import { tipsMigrations } from './read-model/migrations.js';
 import { TipsService } from './services/index.js';
 
-export type { TipsEvent } from './domain/events.js';
+export { type TipsEvent, tipsEventTypes } from './domain/events.js';
 export { TipsService } from './services/index.js';
 
 export const tipsModule: ProductModule = {
   name: 'tips',
   migrations: tipsMigrations,
+  upcasters: tipsUpcasters,
   routes(services) {
     services.store.addInlineProjection(decisionLogProjection);
     const tips = new TipsService({

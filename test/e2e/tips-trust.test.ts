@@ -49,7 +49,7 @@ describe.skipIf(requireChromium('tips trust browser test'))('tips trust browser 
     expect(consents.consents.find((consent) => consent.purpose === 'mood')?.granted).toBe(false);
 
     const exported = (await (await fetch(`${base}/api/tips/export`)).json()) as { events: Array<{ type: string }> };
-    expect(exported.events.map((event) => event.type)).toEqual(['tips.mood_recorded', 'tips.consent_revoked']);
+    expect(exported.events.map((event) => event.type)).toEqual(['mood_recorded', 'consent_revoked']);
 
     await page.locator('#delete-confirm').fill('local');
     await page.getByRole('button', { name: 'Delete my data' }).click();

@@ -3,6 +3,7 @@
  * state.ts). Pure: the clock reading, ids, rewards from config, LLM proposals and the cached model arrive in the command.
  * The bandit's draw is `chooseTip` (policy.ts); `decide` here only says which events a command yields, or throws.
  */
+import type { Decider } from '../../core/decider.js';
 import { AppError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Candidate } from './candidates.js';
 import {
@@ -88,8 +89,8 @@ function decideTip(command: DecideTip, state: TipsState): TipsEvent[] {
   });
   const shadows = command.shadows.policies.filter((policy): policy is PolicyName => isPolicyName(policy) && policy !== name);
   if (shadows.length > 0) decision.shadows = shadowScores(current, command.shadows.base, decision, shadows);
-  const events: TipsEvent[] = [{ type: 'tips.tip_decided', data: decision }];
-  if (command.show) events.push({ type: 'tips.tip_shown', data: { decisionId: command.decisionId, at: command.now } });
+  const events: TipsEvent[] = [{ type: 'tip_decided', data: decision }];
+  if (command.show) events.push({ type: 'tip_shown', data: { decisionId: command.decisionId, at: command.now } });
   return events;
 }
 
@@ -114,7 +115,7 @@ function reactToTip(command: Extract<TipsCommand, { type: 'react_to_tip' }>, sta
       details: { decisionId, reaction: decision.reaction },
     });
   }
-  return [{ type: 'tips.tip_reacted', data: { decisionId, reaction, reward: command.reward, at: command.at } }];
+  return [{ type: 'tip_reacted', data: { decisionId, reaction, reward: command.reward, at: command.at } }];
 }
 
 export function decide(command: TipsCommand, state: TipsState): TipsEvent[] {
@@ -125,22 +126,22 @@ export function decide(command: TipsCommand, state: TipsState): TipsEvent[] {
       return decideTip(command, state);
     case 'show_tip':
       return knownDecision(state, command.decisionId).shownAt === undefined
-        ? [{ type: 'tips.tip_shown', data: { decisionId: command.decisionId, at: command.at } }]
+        ? [{ type: 'tip_shown', data: { decisionId: command.decisionId, at: command.at } }]
         : [];
     case 'react_to_tip':
       return reactToTip(command, state);
     case 'set_consent': {
       if (!consentPurposes.includes(command.purpose)) throw new ValidationError(`unknown purpose ${command.purpose}`);
       const data = { purpose: command.purpose, noticeVersion: command.noticeVersion, at: command.at };
-      return [command.granted ? { type: 'tips.consent_given', data } : { type: 'tips.consent_revoked', data }];
+      return [command.granted ? { type: 'consent_given', data } : { type: 'consent_revoked', data }];
     }
     case 'promote_policy':
-      return [{ type: 'tips.policy_promoted', data: command.promotion }];
+      return [{ type: 'policy_promoted', data: command.promotion }];
     case 'connect_integration':
-      return [{ type: 'tips.integration_connected', data: { provider: command.provider, at: command.at, scope: command.scope } }];
+      return [{ type: 'integration_connected', data: { provider: command.provider, at: command.at, scope: command.scope } }];
     case 'disconnect_integration':
-      return [{ type: 'tips.integration_disconnected', data: { provider: command.provider, at: command.at, revoked: command.revoked } }];
+      return [{ type: 'integration_disconnected', data: { provider: command.provider, at: command.at, revoked: command.revoked } }];
   }
 }
 
-export const tipsDecider = { decide, evolve, initialState };
+export const tipsDecider: Decider<TipsCommand, TipsEvent, TipsState> = { decide, evolve, initialState };

@@ -1,6 +1,7 @@
 /**
  * The events of the tips product, all on the user's stream `user-<id>`: signals (tasks, habits, calendar, mood,
  * context) and the decision lifecycle (decided -> shown -> reacted). A typed union; see `Recorded` in the store.
+ * Types are snake_case without a product prefix (docs/naming.md); the old prefixed names are upcast on read.
  */
 import { z } from 'zod';
 
@@ -122,39 +123,53 @@ export interface PolicyPromotion {
 }
 
 export type TipsEvent =
-  | { type: 'tips.task_recorded'; data: TaskSignal & { signalId: string } }
-  | { type: 'tips.habit_defined'; data: HabitSignal & { signalId: string } }
-  | { type: 'tips.habit_checked_in'; data: CheckInSignal & { signalId: string } }
-  | { type: 'tips.calendar_event_recorded'; data: CalendarSignal & { signalId: string } }
-  | { type: 'tips.mood_recorded'; data: MoodSignal & { signalId: string } }
-  | { type: 'tips.context_recorded'; data: ContextSignal & { signalId: string } }
-  | { type: 'tips.tip_decided'; data: DecisionData }
-  | { type: 'tips.tip_shown'; data: { decisionId: string; at: number } }
-  | { type: 'tips.tip_reacted'; data: { decisionId: string; reaction: Reaction; reward: number; at: number } }
-  | { type: 'tips.policy_promoted'; data: PolicyPromotion }
-  | { type: 'tips.consent_given'; data: { purpose: ConsentPurpose; noticeVersion: string; at: number } }
-  | { type: 'tips.consent_revoked'; data: { purpose: ConsentPurpose; noticeVersion: string; at: number } }
-  | { type: 'tips.integration_connected'; data: { provider: string; at: number; scope: string } }
-  | { type: 'tips.integration_disconnected'; data: { provider: string; at: number; revoked: boolean } };
+  | { type: 'task_recorded'; data: TaskSignal & { signalId: string } }
+  | { type: 'habit_defined'; data: HabitSignal & { signalId: string } }
+  | { type: 'habit_checked_in'; data: CheckInSignal & { signalId: string } }
+  | { type: 'calendar_event_recorded'; data: CalendarSignal & { signalId: string } }
+  | { type: 'mood_recorded'; data: MoodSignal & { signalId: string } }
+  | { type: 'context_recorded'; data: ContextSignal & { signalId: string } }
+  | { type: 'tip_decided'; data: DecisionData }
+  | { type: 'tip_shown'; data: { decisionId: string; at: number } }
+  | { type: 'tip_reacted'; data: { decisionId: string; reaction: Reaction; reward: number; at: number } }
+  | { type: 'policy_promoted'; data: PolicyPromotion }
+  | { type: 'consent_given'; data: { purpose: ConsentPurpose; noticeVersion: string; at: number } }
+  | { type: 'consent_revoked'; data: { purpose: ConsentPurpose; noticeVersion: string; at: number } }
+  | { type: 'integration_connected'; data: { provider: string; at: number; scope: string } }
+  | { type: 'integration_disconnected'; data: { provider: string; at: number; revoked: boolean } };
 
 export type TipsEventType = TipsEvent['type'];
 
-export const tipsEventTypes: readonly TipsEventType[] = [
-  'tips.task_recorded',
-  'tips.habit_defined',
-  'tips.habit_checked_in',
-  'tips.calendar_event_recorded',
-  'tips.mood_recorded',
-  'tips.context_recorded',
-  'tips.tip_decided',
-  'tips.tip_shown',
-  'tips.tip_reacted',
-  'tips.policy_promoted',
-  'tips.consent_given',
-  'tips.consent_revoked',
-  'tips.integration_connected',
-  'tips.integration_disconnected',
-];
+// A record, so the compiler checks the list names every type of the union.
+const eventTypeSet: Record<TipsEventType, true> = {
+  task_recorded: true,
+  habit_defined: true,
+  habit_checked_in: true,
+  calendar_event_recorded: true,
+  mood_recorded: true,
+  context_recorded: true,
+  tip_decided: true,
+  tip_shown: true,
+  tip_reacted: true,
+  policy_promoted: true,
+  consent_given: true,
+  consent_revoked: true,
+  integration_connected: true,
+  integration_disconnected: true,
+};
+
+/** Every event type the tips product writes. */
+export const tipsEventTypes = Object.keys(eventTypeSet) as readonly TipsEventType[];
+
+/**
+ * Stored events written before the naming convention carry a `tips.` prefix (`tips.tip_decided`); each reads as its
+ * current name, data unchanged. The store applies these on every read (the ProductModule hands them over).
+ */
+export const tipsUpcasters = tipsEventTypes.map((type) => ({
+  fromType: `tips.${type}`,
+  toType: type,
+  upcast: (event: { type: string; data: unknown }) => ({ type, data: event.data }),
+}));
 
 /** A signal as posted to the API: one of the five kinds, tagged. */
 export const signalInputSchema = z.discriminatedUnion('kind', [
@@ -172,16 +187,16 @@ export function signalEvent(input: SignalInput, signalId: string): TipsEvent {
   const { kind, ...data } = input;
   switch (kind) {
     case 'task':
-      return { type: 'tips.task_recorded', data: { ...(data as TaskSignal), signalId } };
+      return { type: 'task_recorded', data: { ...(data as TaskSignal), signalId } };
     case 'habit':
-      return { type: 'tips.habit_defined', data: { ...(data as HabitSignal), signalId } };
+      return { type: 'habit_defined', data: { ...(data as HabitSignal), signalId } };
     case 'check_in':
-      return { type: 'tips.habit_checked_in', data: { ...(data as CheckInSignal), signalId } };
+      return { type: 'habit_checked_in', data: { ...(data as CheckInSignal), signalId } };
     case 'calendar':
-      return { type: 'tips.calendar_event_recorded', data: { ...(data as CalendarSignal), signalId } };
+      return { type: 'calendar_event_recorded', data: { ...(data as CalendarSignal), signalId } };
     case 'mood':
-      return { type: 'tips.mood_recorded', data: { ...(data as MoodSignal), signalId } };
+      return { type: 'mood_recorded', data: { ...(data as MoodSignal), signalId } };
     case 'context':
-      return { type: 'tips.context_recorded', data: { ...(data as ContextSignal), signalId } };
+      return { type: 'context_recorded', data: { ...(data as ContextSignal), signalId } };
   }
 }

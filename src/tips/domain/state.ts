@@ -3,6 +3,7 @@
  * contexts; decisions collect their shown and reacted events; rewards of decisions that were shown and then reacted to
  * become the model's updates, in the order the reactions arrived (deferred activation: nothing else teaches).
  */
+import { fold } from '../../core/decider.js';
 import type {
   CalendarSignal,
   ConsentPurpose,
@@ -77,9 +78,7 @@ export function initialState(): TipsState {
 
 /** Folds events onto a state, returning the new state (the given one is left as it was). */
 export function foldEvents(state: TipsState, events: Iterable<TipsEvent>): TipsState {
-  let folded = state;
-  for (const event of events) folded = evolve(folded, event);
-  return folded;
+  return fold({ evolve, initialState }, events, state);
 }
 
 const withEntry = <Key, Value>(map: ReadonlyMap<Key, Value>, key: Key, value: Value): Map<Key, Value> => new Map(map).set(key, value);
@@ -91,47 +90,47 @@ const withCheckIn = (checkIns: TipsState['checkIns'], habitId: string, at: numbe
 export function evolve(state: TipsState, event: TipsEvent): TipsState {
   const next: TipsState = { ...state, version: state.version + 1 };
   switch (event.type) {
-    case 'tips.task_recorded':
+    case 'task_recorded':
       return { ...next, tasks: withEntry(state.tasks, event.data.taskId, event.data) };
-    case 'tips.habit_defined':
+    case 'habit_defined':
       return { ...next, habits: withEntry(state.habits, event.data.habitId, event.data) };
-    case 'tips.habit_checked_in':
+    case 'habit_checked_in':
       return { ...next, checkIns: withCheckIn(state.checkIns, event.data.habitId, event.data.at) };
-    case 'tips.calendar_event_recorded':
+    case 'calendar_event_recorded':
       return { ...next, calendar: withEntry(state.calendar, event.data.eventId, event.data) };
-    case 'tips.mood_recorded':
+    case 'mood_recorded':
       return { ...next, moods: [...state.moods, event.data] };
-    case 'tips.context_recorded':
+    case 'context_recorded':
       return { ...next, context: event.data };
-    case 'tips.tip_decided':
+    case 'tip_decided':
       return {
         ...next,
         decisions: withEntry(state.decisions, event.data.decisionId, { ...event.data }),
         decisionOrder: [...state.decisionOrder, event.data.decisionId],
       };
-    case 'tips.policy_promoted':
+    case 'policy_promoted':
       return { ...next, promotions: [...state.promotions, event.data] };
-    case 'tips.consent_given':
-    case 'tips.consent_revoked': {
-      const record = { granted: event.type === 'tips.consent_given', noticeVersion: event.data.noticeVersion, at: event.data.at };
+    case 'consent_given':
+    case 'consent_revoked': {
+      const record = { granted: event.type === 'consent_given', noticeVersion: event.data.noticeVersion, at: event.data.at };
       return { ...next, consents: withEntry(state.consents, event.data.purpose, record) };
     }
-    case 'tips.integration_connected':
+    case 'integration_connected':
       return {
         ...next,
         integrations: withEntry(state.integrations, event.data.provider, { connectedAt: event.data.at, scope: event.data.scope }),
       };
-    case 'tips.integration_disconnected': {
+    case 'integration_disconnected': {
       const integrations = new Map(state.integrations);
       integrations.delete(event.data.provider);
       return { ...next, integrations };
     }
-    case 'tips.tip_shown': {
+    case 'tip_shown': {
       const decision = state.decisions.get(event.data.decisionId);
       if (!decision || decision.shownAt !== undefined) return next;
       return { ...next, decisions: withEntry(state.decisions, decision.decisionId, { ...decision, shownAt: event.data.at }) };
     }
-    case 'tips.tip_reacted':
+    case 'tip_reacted':
       return reacted(next, event.data);
     default:
       return next;

@@ -22,7 +22,7 @@ const task = (
   title: string,
   extra: Partial<{ dueAt: number; priority: number; durationMinutes: number }> = {},
 ): TipsEvent => ({
-  type: 'tips.task_recorded',
+  type: 'task_recorded',
   data: { signalId: `sig-${taskId}`, taskId, title, priority: 1, done: false, source: 'manual', ...extra },
 });
 
@@ -31,10 +31,10 @@ function decideAndShow(state: TipsState, now: number, id: string, reaction?: 'do
   const { candidates } = buildCandidates(state, now, zone, settings);
   const decision = chooseTip({ state, model: modelFor(state, bandit), decisionId: id, now, timeZone: zone, candidates });
   const events: TipsEvent[] = [
-    { type: 'tips.tip_decided', data: decision },
-    { type: 'tips.tip_shown', data: { decisionId: id, at: now } },
+    { type: 'tip_decided', data: decision },
+    { type: 'tip_shown', data: { decisionId: id, at: now } },
   ];
-  if (reaction) events.push({ type: 'tips.tip_reacted', data: { decisionId: id, reaction, reward, at: now + minute } });
+  if (reaction) events.push({ type: 'tip_reacted', data: { decisionId: id, reaction, reward, at: now + minute } });
   return { decision, state: foldEvents(state, events) };
 }
 
@@ -55,7 +55,7 @@ describe('candidates', () => {
       task('t2', 'Reply to Aino', { durationMinutes: 10, priority: 2 }),
       task('t3', 'Write the report', { durationMinutes: 90 }),
       {
-        type: 'tips.calendar_event_recorded',
+        type: 'calendar_event_recorded',
         data: {
           signalId: 'sig-m',
           eventId: 'm1',
@@ -75,10 +75,10 @@ describe('candidates', () => {
 
   it('given a daily habit checked in the last three days but not today, then its streak is at risk', () => {
     const state = given(
-      { type: 'tips.habit_defined', data: { signalId: 'sig-h', habitId: 'stretch', name: 'stretching', cadence: 'daily' } },
+      { type: 'habit_defined', data: { signalId: 'sig-h', habitId: 'stretch', name: 'stretching', cadence: 'daily' } },
       ...[1, 2, 3].map(
         (daysAgo): TipsEvent => ({
-          type: 'tips.habit_checked_in',
+          type: 'habit_checked_in',
           data: { signalId: `c${daysAgo}`, habitId: 'stretch', at: at(8) - daysAgo * 24 * 60 * minute },
         }),
       ),
@@ -89,9 +89,9 @@ describe('candidates', () => {
   });
 
   it('given a low mood today, then advice is offered; given a good mood, it is not', () => {
-    const low = given({ type: 'tips.mood_recorded', data: { signalId: 'mood1', score: 2, note: 'tired', at: at(8) } });
+    const low = given({ type: 'mood_recorded', data: { signalId: 'mood1', score: 2, note: 'tired', at: at(8) } });
     expect(buildCandidates(low, at(12), zone, settings).candidates.some((candidate) => candidate.rule === 'mood_low')).toBe(true);
-    const fine = given({ type: 'tips.mood_recorded', data: { signalId: 'mood2', score: 4, at: at(8) } });
+    const fine = given({ type: 'mood_recorded', data: { signalId: 'mood2', score: 4, at: at(8) } });
     expect(buildCandidates(fine, at(12), zone, settings).candidates.some((candidate) => candidate.rule === 'mood_low')).toBe(false);
   });
 
@@ -111,7 +111,7 @@ describe('candidates', () => {
       const chosen = decision.candidates[decision.chosenIndex];
       state = foldEvents(shown.state, [
         {
-          type: 'tips.tip_reacted',
+          type: 'tip_reacted',
           data: { decisionId: decision.decisionId, reaction: chosen?.kind === 'nothing' ? 'dismiss' : 'done', reward: 1, at: now },
         },
       ]);
@@ -128,9 +128,7 @@ describe('candidates', () => {
     const { state: shown, decision } = decideAndShow(given(task('t1', 'Book the car service', { priority: 3 })), at(10), 'd-1');
     const key = decision.candidates[decision.chosenIndex]?.key;
     expect(key).toBe('task:t1'); // deterministic for this decision id
-    const state = foldEvents(shown, [
-      { type: 'tips.tip_reacted', data: { decisionId: 'd-1', reaction: 'not_now', reward: 0.1, at: at(10) } },
-    ]);
+    const state = foldEvents(shown, [{ type: 'tip_reacted', data: { decisionId: 'd-1', reaction: 'not_now', reward: 0.1, at: at(10) } }]);
     expect(buildCandidates(state, at(11), zone, settings).suppressed.map((entry) => [entry.key, entry.reason])).toContainEqual([
       key,
       'snoozed',
@@ -151,11 +149,11 @@ describe('features', () => {
   it('given a meeting in 45 minutes and one later, then minutes to the next meeting and calendar density follow', () => {
     const state = given(
       {
-        type: 'tips.calendar_event_recorded',
+        type: 'calendar_event_recorded',
         data: { signalId: 'a', eventId: 'a', title: 'A', start: at(12, 45), end: at(13, 45), busy: true, allDay: false, source: 'manual' },
       },
       {
-        type: 'tips.calendar_event_recorded',
+        type: 'calendar_event_recorded',
         data: { signalId: 'b', eventId: 'b', title: 'B', start: at(15), end: at(16), busy: false, allDay: false, source: 'manual' },
       },
     );
@@ -198,14 +196,14 @@ describe('policy', () => {
     const { candidates } = buildCandidates(start, at(10), zone, settings);
     const decision = chooseTip({ state: start, model: modelFor(start, bandit), decisionId: 'x', now: at(10), timeZone: zone, candidates });
     const unshown = foldEvents(start, [
-      { type: 'tips.tip_decided', data: decision },
-      { type: 'tips.tip_reacted', data: { decisionId: 'x', reaction: 'done', reward: 1, at: at(10) } },
+      { type: 'tip_decided', data: decision },
+      { type: 'tip_reacted', data: { decisionId: 'x', reaction: 'done', reward: 1, at: at(10) } },
     ]);
     expect(unshown.updates).toEqual([]);
     expect(openDecision(unshown)?.decisionId).toBe('x');
     const state = foldEvents(unshown, [
-      { type: 'tips.tip_shown', data: { decisionId: 'x', at: at(10) } },
-      { type: 'tips.tip_reacted', data: { decisionId: 'x', reaction: 'done', reward: 1, at: at(10) } },
+      { type: 'tip_shown', data: { decisionId: 'x', at: at(10) } },
+      { type: 'tip_reacted', data: { decisionId: 'x', reaction: 'done', reward: 1, at: at(10) } },
     ]);
     expect(state.updates).toHaveLength(1);
     expect(openDecision(state)).toBeUndefined();
@@ -232,7 +230,7 @@ describe('policy', () => {
 
 describe('learning in the product feature space', () => {
   it('given a user who marks tasks done but dismisses advice and "nothing", when 300 tips were shown, then tasks win nearly always', () => {
-    const state = given(task('a', 'One', { priority: 2 }), { type: 'tips.mood_recorded', data: { signalId: 'm', score: 2, at: at(8) } });
+    const state = given(task('a', 'One', { priority: 2 }), { type: 'mood_recorded', data: { signalId: 'm', score: 2, at: at(8) } });
     const context = contextFeatures(computeFacts(state, at(10), zone), at(10), zone);
     const arms = [armFeatures('advice', 10, 2, 0.6), armFeatures('task', 15, 2, 0.4), armFeatures('nothing', 0, 0, 0)];
     const reward = [0, 1, 0];

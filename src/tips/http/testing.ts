@@ -8,6 +8,7 @@ import { MemoryEventBus } from '../../messaging/memory/memory-event-bus.js';
 import { EventStore, runMigrations, type StoreDatabase, storeMigrations } from '../../store/index.js';
 import { createApp } from '../../web/app.js';
 import { createOidcAccounts } from '../accounts/oidc.js';
+import { tipsUpcasters } from '../domain/events.js';
 import { decisionLogProjection } from '../read-model/decision-log.js';
 import { tipsMigrations } from '../read-model/migrations.js';
 import { TipsService } from '../services/index.js';
@@ -31,7 +32,7 @@ export async function createTipsHarness(
 ): Promise<TipsHarness> {
   await runMigrations(database, [...storeMigrations, ...tipsMigrations]);
   const clock = new ManualClock(harnessStart);
-  const store = new EventStore(database, { clock, inlineProjections: [decisionLogProjection] });
+  const store = new EventStore(database, { clock, inlineProjections: [decisionLogProjection], upcasters: tipsUpcasters });
   const config = parseConfig({
     overrides: {
       'tips.timezone': 'Europe/Helsinki',

@@ -1,8 +1,9 @@
 /**
  * Export and deletion of everything the tips product holds about one user.
  *
- * Export: the user's event stream (every signal, decision, reaction, consent and promotion), the decision-log rows,
- * and which integrations hold a token (never the token). Deletion: revokes every stored provider token at the
+ * Export: the user's event stream as the store reads it (every signal, decision, reaction, consent and promotion, under
+ * today's event names), the decision-log rows, and which integrations hold a token (never the token). Deletion:
+ * revokes every stored provider token at the
  * provider, then removes every row of the user from every table that can hold them, in one transaction:
  * `tips_tokens`, `tips_oauth_states`, `tips_decisions`, `snapshots` and `events` of the stream `user-<id>`, and the
  * LLM gateway's rows of the tips aliases (`llm_cache`, `llm_calls`, `llm_failures` for `tip-generator` and `embedder`:
@@ -12,7 +13,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
-import { readJson, type StoreDatabase } from '../../store/index.js';
+import { type EventStore, readJson, type StoreDatabase } from '../../store/index.js';
 import type { TokenVault } from './vault.js';
 
 /** The LLM aliases only the tips product uses. */
@@ -56,10 +57,16 @@ async function tableExists(database: StoreDatabase, name: string): Promise<boole
   return Number(result.rows[0]?.n ?? 0) > 0;
 }
 
-export async function exportUser(database: StoreDatabase, vault: TokenVault, clock: Clock, userId: string): Promise<UserExport> {
+export async function exportUser(
+  database: StoreDatabase,
+  store: EventStore,
+  vault: TokenVault,
+  clock: Clock,
+  userId: string,
+): Promise<UserExport> {
   const db = database.db as AnyDb;
-  const streamId = `user-${userId}`;
-  const events = await db.selectFrom('events').selectAll().where('stream_id', '=', streamId).orderBy('version').execute();
+  // Through the store, so events stored under older names read (and export) as today's.
+  const events = await store.readStream(`user-${userId}`);
   const decisions = (await tableExists(database, 'tips_decisions'))
     ? await db.selectFrom('tips_decisions').selectAll().where('user_id', '=', userId).orderBy('decided_at').execute()
     : [];
@@ -67,12 +74,7 @@ export async function exportUser(database: StoreDatabase, vault: TokenVault, clo
     format: 'koivulahti-tips-export/1',
     userId,
     exportedAt: clock.now(),
-    events: events.map((row) => ({
-      version: Number(row.version),
-      type: String(row.type),
-      data: readJson(row.data, database.dialect),
-      recordedAt: Number(row.recorded_at),
-    })),
+    events: events.map((event) => ({ version: event.version, type: event.type, data: event.data, recordedAt: event.recordedAt })),
     decisions: decisions.map((row) => ({ ...row, record: readJson(row.record, database.dialect) })),
     integrations: await vault.list(userId),
   };

@@ -26,11 +26,11 @@ type Tables = { tips_decisions: DecisionRow };
 
 export const decisionLogProjection: InlineProjection = {
   name: 'tips-decision-log',
-  handles: ['tips.tip_decided', 'tips.tip_shown', 'tips.tip_reacted'],
+  handles: ['tip_decided', 'tip_shown', 'tip_reacted'],
   async apply(transaction, events) {
     const db = transaction as Kysely<Tables>;
     for (const event of events as RecordedEvent[]) {
-      if (event.type === 'tips.tip_decided') {
+      if (event.type === 'tip_decided') {
         const data = event.data as DecisionData;
         const chosen = data.candidates[data.chosenIndex];
         await db
@@ -50,7 +50,7 @@ export const decisionLogProjection: InlineProjection = {
             record: JSON.stringify(data),
           })
           .execute();
-      } else if (event.type === 'tips.tip_shown') {
+      } else if (event.type === 'tip_shown') {
         const data = event.data as { decisionId: string; at: number };
         await db
           .updateTable('tips_decisions')
@@ -58,7 +58,7 @@ export const decisionLogProjection: InlineProjection = {
           .where('decision_id', '=', data.decisionId)
           .where('shown_at', 'is', null)
           .execute();
-      } else if (event.type === 'tips.tip_reacted') {
+      } else if (event.type === 'tip_reacted') {
         const data = event.data as { decisionId: string; reaction: Reaction; reward: number; at: number };
         await db
           .updateTable('tips_decisions')

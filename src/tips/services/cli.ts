@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../../core/clock.js';
 import type { Config } from '../../core/config.js';
 import { ValidationError } from '../../core/errors.js';
 import { EventStore, type StoreDatabase } from '../../store/index.js';
+import { tipsUpcasters } from '../domain/events.js';
 import { formatEvaluation, policyNames } from '../domain/shadow.js';
 import { generateVaultKey } from '../privacy/vault.js';
 import { decisionLogProjection } from '../read-model/decision-log.js';
@@ -47,7 +48,7 @@ export async function runTipsCommand(input: TipsCommandInput): Promise<void> {
   if (subcommand === 'delete' && text(values.user) === undefined) throw new ValidationError('tips delete needs --user ID (explicitly)');
   const database = await input.openDatabase();
   const clock = input.clock ?? systemClock;
-  const store = new EventStore(database, { clock, inlineProjections: [decisionLogProjection] });
+  const store = new EventStore(database, { clock, inlineProjections: [decisionLogProjection], upcasters: tipsUpcasters });
   const service = new TipsService({ config: config.tips, store, database, clock, userId });
   try {
     switch (subcommand) {

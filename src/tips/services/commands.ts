@@ -1,12 +1,13 @@
 /**
- * Runs a tips command for one user: the cached folded state, the Decider's `decide`, an append at the state's version,
- * and the folded result kept in the cache. A version conflict (another tab or process appended first) runs it again on
- * the newer state under the store's one retry policy; the command is rebuilt from that state each time.
+ * Runs a tips command for one user with the store's `handleCommand`: the fold starts from the user's cached state (the
+ * cache catches up with the stream first), the command is built from that state (it may need I/O: LLM proposals, the
+ * cached model), the Decider decides, the events are appended at the folded version and the folded result is kept in
+ * the cache. A version conflict runs it all again on the newer state under the store's one retry policy.
  */
-import { VersionConflictError } from '../../store/index.js';
+import { handleCommand } from '../../store/index.js';
 import { decide, type TipsCommand } from '../domain/decider.js';
 import type { TipsEvent } from '../domain/events.js';
-import type { TipsState } from '../domain/state.js';
+import { evolve, initialState, type TipsState } from '../domain/state.js';
 import { streamOf, type TipsContext } from './context.js';
 
 export interface CommandResult {
@@ -19,23 +20,22 @@ export interface CommandResult {
 export type CommandOf = (state: TipsState) => Promise<TipsCommand | undefined> | TipsCommand | undefined;
 
 export async function runCommand(context: TipsContext, userId: string, commandOf: CommandOf): Promise<CommandResult> {
-  return withConflictRetry(async () => {
-    const state = await context.states.load(userId);
-    const command = await commandOf(state);
-    const events = command === undefined ? [] : decide(command, state);
-    if (events.length === 0) return { state, events };
-    const result = await context.store.append(streamOf(userId), state.version, events);
-    return { state: context.states.remember(userId, state, events, result.lastPosition), events };
+  const decider = {
+    initialState,
+    evolve,
+    async decide(_: undefined, state: TipsState): Promise<TipsEvent[]> {
+      const command = await commandOf(state);
+      return command === undefined ? [] : decide(command, state);
+    },
+  };
+  const result = await handleCommand(context.store, streamOf(userId), decider, undefined, {
+    loadSnapshot: async () => {
+      const state = await context.states.load(userId);
+      return { state, version: state.version };
+    },
   });
-}
-
-// Replaced by the store's shared policy once it lands.
-async function withConflictRetry<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || tries >= 5) throw error;
-    }
-  }
+  const events = result.newEvents.map((event) => ({ type: event.type, data: event.data }) as TipsEvent);
+  const last = result.newEvents.at(-1);
+  if (last) context.states.remember(userId, result.newState, events.length, last.position);
+  return { state: result.newState, events };
 }

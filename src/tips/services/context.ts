@@ -4,10 +4,10 @@
  * acts for one user id at a time.
  */
 import type { Clock } from '../../core/clock.js';
-import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import type { LlmGateway } from '../../llm/index.js';
 import type { EventStore, StoreDatabase } from '../../store/index.js';
+import type { TipsConfig } from '../config.js';
 import type { CandidateSettings } from '../domain/candidates.js';
 import type { Reaction } from '../domain/events.js';
 import type { LinUcbSettings } from '../domain/linucb.js';
@@ -19,7 +19,7 @@ import type { TodoistOAuthSettings } from '../integrations/todoist-oauth.js';
 import { parseVaultKeys, TokenVault } from '../privacy/vault.js';
 import { UserStates } from './user-states.js';
 
-export type TipsConfig = Config['tips'];
+export type { TipsConfig } from '../config.js';
 
 export interface TipsContextOptions {
   config: TipsConfig;

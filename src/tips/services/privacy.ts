@@ -39,7 +39,7 @@ export async function consents(context: TipsContext, userId: string): Promise<Co
 }
 
 export function exportData(context: TipsContext, userId: string): Promise<UserExport> {
-  return exportUser(context.database, context.vault, context.clock, userId);
+  return exportUser(context.database, context.store, context.vault, context.clock, userId);
 }
 
 /** Revokes the user's tokens and removes every row of the user; the cached state is forgotten too. */

@@ -122,7 +122,7 @@ for (const dialect of dialects) {
       const forced = await h.service.promote('uniform', { override: true, reason: 'baseline week' });
       expect(forced.promoted).toBe(true);
       const events = await h.store.readStream(h.service.streamId);
-      const promotion = events.find((event) => event.type === 'tips.policy_promoted');
+      const promotion = events.find((event) => event.type === 'policy_promoted');
       expect(promotion?.data).toMatchObject({ policy: 'uniform', from: 'linucb-v1', override: true, reason: 'baseline week' });
 
       h.clock.advance(300 * minute);

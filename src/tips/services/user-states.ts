@@ -65,16 +65,12 @@ export class UserStates {
     return model;
   }
 
-  /** After an append of `events` at `state.version`: keeps the folded result when the cache had not moved on. */
-  remember(userId: string, state: TipsState, events: readonly TipsEvent[], lastPosition: number): TipsState {
-    let folded = state;
-    for (const event of events) folded = evolve(folded, event);
+  /** After an append of `appended` events that made `state`: kept when the cache was at the version appended after. */
+  remember(userId: string, state: TipsState, appended: number, lastPosition: number): void {
     const entry = this.touch(userId);
-    if (entry.state.version === state.version && entry.loading === undefined) {
-      entry.state = folded;
-      entry.position = lastPosition;
-    }
-    return folded;
+    if (entry.state.version !== state.version - appended || entry.loading !== undefined) return;
+    entry.state = state;
+    entry.position = lastPosition;
   }
 
   /** Drops the user (after deletion). */
