@@ -3,7 +3,7 @@
  * Booleans are 0/1 integers on both dialects (better-sqlite3 cannot bind JavaScript booleans).
  */
 import type { Generated } from 'kysely';
-import { columnTypes, type StoreMigration } from '../store/migrations.js';
+import type { StoreMigration } from '../store/migrations.js';
 
 export interface LlmCacheTable {
   key: string;
@@ -61,13 +61,13 @@ export interface LlmTables {
 export const llmMigrations: StoreMigration[] = [
   {
     name: '0200-llm-cache',
-    async up(db, dialect) {
+    async up(db, adapter) {
       await db.schema
         .createTable('llm_cache')
         .addColumn('key', 'text', (column) => column.primaryKey())
         .addColumn('alias', 'text', (column) => column.notNull())
         .addColumn('model', 'text', (column) => column.notNull())
-        .addColumn('value', columnTypes.json(dialect), (column) => column.notNull())
+        .addColumn('value', adapter.jsonType, (column) => column.notNull())
         .addColumn('created_at', 'bigint', (column) => column.notNull())
         .addColumn('expires_at', 'bigint')
         .execute();
@@ -76,12 +76,9 @@ export const llmMigrations: StoreMigration[] = [
   },
   {
     name: '0201-llm-calls',
-    async up(db, dialect) {
+    async up(db, adapter) {
       let table = db.schema.createTable('llm_calls');
-      table =
-        dialect === 'postgres'
-          ? table.addColumn('id', 'bigserial', (column) => column.primaryKey())
-          : table.addColumn('id', 'integer', (column) => column.primaryKey().autoIncrement());
+      table = adapter.addAutoIncrementKey(table, 'id');
       await table
         .addColumn('alias', 'text', (column) => column.notNull())
         .addColumn('provider', 'text', (column) => column.notNull())
@@ -107,12 +104,9 @@ export const llmMigrations: StoreMigration[] = [
   },
   {
     name: '0202-llm-failures',
-    async up(db, dialect) {
+    async up(db, adapter) {
       let table = db.schema.createTable('llm_failures');
-      table =
-        dialect === 'postgres'
-          ? table.addColumn('id', 'bigserial', (column) => column.primaryKey())
-          : table.addColumn('id', 'integer', (column) => column.primaryKey().autoIncrement());
+      table = adapter.addAutoIncrementKey(table, 'id');
       await table
         .addColumn('alias', 'text', (column) => column.notNull())
         .addColumn('model', 'text', (column) => column.notNull())

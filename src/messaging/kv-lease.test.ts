@@ -21,7 +21,7 @@ for (const dialect of await resolveTestDialects()) {
     skip: dialect.skip,
     async open(clock) {
       const database = await dialect.open();
-      for (const migration of messagingMigrations) await migration.up(database.db, database.dialect);
+      for (const migration of messagingMigrations) await migration.up(database.db, database.adapter);
       return { kv: new SqlKvStore(database, { clock }), dispose: () => database.destroy() };
     },
   });

@@ -29,7 +29,7 @@ for (const dialect of dialects) {
   const openDatabase = async () => {
     const database = await dialect.open();
     try {
-      for (const migration of messagingMigrations) await migration.up(database.db, database.dialect);
+      for (const migration of messagingMigrations) await migration.up(database.db, database.adapter);
     } catch (error) {
       await database.destroy();
       throw error;

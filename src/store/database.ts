@@ -1,6 +1,6 @@
 /**
  * One Kysely instance over either SQLite (better-sqlite3, the embedded default) or PostgreSQL (pg).
- * Callers hold a `StoreDatabase` and branch on `dialect` only where SQL truly differs.
+ * Where SQL differs, callers ask `database.adapter` (src/store/dialect) instead of branching on the dialect.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -8,14 +8,18 @@ import SqliteDatabase from 'better-sqlite3';
 import { type DatabaseConnection, Kysely, PostgresDialect, SqliteDialect, SqliteDriver } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../core/errors.js';
+import { createPostgresAdapter, type DialectAdapter, type SqlDialect, sqliteAdapter, UnsupportedDialectError } from './dialect/index.js';
 import { storageErrorOf } from './storage-errors.js';
 
-export type SqlDialect = 'sqlite' | 'postgres';
+export type { SqlDialect } from './dialect/index.js';
 
 export interface StoreDatabase {
   // biome-ignore lint/suspicious/noExplicitAny: each module narrows the schema with `db.withTables<...>()`
   readonly db: Kysely<any>;
+  /** For display (health, logs); code that needs SQL to differ uses `adapter`. */
   readonly dialect: SqlDialect;
+  /** Every SQL difference between the dialects. */
+  readonly adapter: DialectAdapter;
   /** PostgreSQL connection settings, kept for features that need a dedicated connection (LISTEN). */
   readonly postgres?: pg.PoolConfig;
   destroy(): Promise<void>;
@@ -38,7 +42,11 @@ export interface OpenDatabaseOptions {
 const int8Oid = 20;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<StoreDatabase> {
-  if (options.url) return openPostgres(options.url, options);
+  if (options.url) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(options.url)?.[1]?.toLowerCase();
+    if (scheme !== 'postgres' && scheme !== 'postgresql') throw new UnsupportedDialectError(scheme ?? redactUrl(options.url));
+    return openPostgres(options.url, options);
+  }
   return openSqlite(options.sqlitePath ?? './data/koivulahti.db');
 }
 
@@ -60,7 +68,7 @@ function openSqlite(path: string): StoreDatabase {
     throw storageErrorOf(error, path) ?? error;
   }
   const db = new Kysely({ dialect: new SafeRollbackSqliteDialect({ database: connection }) });
-  return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+  return { db, dialect: 'sqlite', adapter: sqliteAdapter, destroy: () => db.destroy() };
 }
 
 /**
@@ -108,7 +116,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     });
   }
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', postgres: config, destroy: () => db.destroy() };
+  return { db, dialect: 'postgres', adapter: createPostgresAdapter(config), postgres: config, destroy: () => db.destroy() };
 }
 
 /** Hides the password of a connection URL for logs and errors. */
@@ -122,17 +130,19 @@ export function redactUrl(url: string): string {
   }
 }
 
-/**
- * JSON columns are jsonb on PostgreSQL (already parsed by pg) and text on SQLite. The dialect decides, not the value's
- * type: a jsonb string comes back from pg as a plain JavaScript string that must not be parsed again.
- */
+/** Reads a JSON column's value; prefer `database.adapter.readJson`. */
 export function readJson<T = unknown>(value: unknown, dialect: SqlDialect): T {
-  if (dialect === 'postgres') return value as T;
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+  return adapterFor(dialect).readJson<T>(value);
 }
 
 /** True when `error` is a unique-constraint violation on either dialect. */
 export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return sqliteAdapter.isUniqueViolation(error) || adapterFor('postgres').isUniqueViolation(error);
+}
+
+const postgresValues = createPostgresAdapter({});
+
+/** The adapter of a dialect for what needs no connection (values, SQL text). */
+function adapterFor(dialect: SqlDialect): DialectAdapter {
+  return dialect === 'sqlite' ? sqliteAdapter : postgresValues;
 }

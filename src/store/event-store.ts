@@ -9,13 +9,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { type Generated, type Kysely, sql } from 'kysely';
-import pg from 'pg';
 import { type Clock, systemClock } from '../core/clock.js';
 import { AppError, ValidationError } from '../core/errors.js';
 import { streamCategory } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import { isUniqueViolation, readJson, type SqlDialect, type StoreDatabase } from './database.js';
+import type { StoreDatabase } from './database.js';
+import type { DialectAdapter, Listener } from './dialect/index.js';
 import { type EventUpcaster, UpcasterRegistry } from './upcasters.js';
 
 export interface NewEvent<Type extends string = string, Data = unknown> {
@@ -148,7 +148,7 @@ export class EventStore {
   private readonly inlineProjections: InlineProjection[];
   private readonly upcasters: UpcasterRegistry;
   private readonly appended = new EventEmitter();
-  private listener: pg.Client | undefined;
+  private listener: Listener | undefined;
   private listenerStarting: Promise<void> | undefined;
   private closed = false;
 
@@ -183,7 +183,7 @@ export class EventStore {
     let result: AppendResult;
     try {
       result = await this.db.transaction().execute(async (transaction) => {
-        if (this.database.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${appendLockKey})`.execute(transaction);
+        await this.database.adapter.lockAppends(transaction, appendLockKey);
         const current = await this.currentVersion(transaction, streamId);
         assertExpected(streamId, expectedVersion, current);
         if (events.length === 0) return { nextExpectedVersion: current, lastPosition: 0, events: [] };
@@ -215,12 +215,11 @@ export class EventStore {
           if (handled.length > 0) await projection.apply(transaction as Transaction, handled);
         }
         const lastPosition = recorded[recorded.length - 1]?.position ?? 0;
-        if (this.database.dialect === 'postgres')
-          await sql`select pg_notify(${notifyChannel}, ${String(lastPosition)})`.execute(transaction);
+        await this.database.adapter.notify(transaction, notifyChannel, String(lastPosition));
         return { nextExpectedVersion: current + events.length, lastPosition, events: recorded };
       });
     } catch (error) {
-      if (isUniqueViolation(error)) {
+      if (this.database.adapter.isUniqueViolation(error)) {
         // Another process appended between our version check and insert (possible on SQLite across processes).
         throw new VersionConflictError(streamId, expectedVersion, await this.currentVersion(this.db, streamId));
       }
@@ -242,7 +241,7 @@ export class EventStore {
       .orderBy('version');
     if (options.toVersion !== undefined) query = query.where('version', '<=', options.toVersion);
     if (options.limit !== undefined) query = query.limit(options.limit);
-    return (await query.execute()).map((row) => this.upcasters.upcast(toRecorded(row, this.database.dialect))) as Event[];
+    return (await query.execute()).map((row) => this.upcasters.upcast(toRecorded(row, this.database.adapter))) as Event[];
   }
 
   async streamVersion(streamId: string): Promise<number> {
@@ -264,7 +263,7 @@ export class EventStore {
       const requested = limit - events.length;
       const rows = await this.selectEvents({ ...options, after, limit: requested }, query?.storedTypes);
       for (const row of rows) {
-        const event = this.upcasters.upcast(toRecorded(row, this.database.dialect));
+        const event = this.upcasters.upcast(toRecorded(row, this.database.adapter));
         if (!query?.filterAfterUpcast || wanted?.includes(event.type)) events.push(event);
       }
       const last = rows[rows.length - 1];
@@ -349,24 +348,19 @@ export class EventStore {
     return { promise, cancel };
   }
 
-  /** On PostgreSQL, one LISTEN connection per store wakes subscribers when another process appends. */
+  /** Where the dialect can, one LISTEN connection per store wakes subscribers when another process appends. */
   private async ensureListener(): Promise<void> {
-    if (this.database.dialect !== 'postgres' || !this.database.postgres || this.listener || this.closed) return;
+    if (this.listener || this.closed) return;
     this.listenerStarting ??= (async () => {
-      const client = new pg.Client(this.database.postgres);
-      client.on('notification', () => this.appended.emit('appended'));
-      client.on('error', (error) => {
+      const onError = (error: Error) => {
         this.logger?.warn({ error: error.message }, 'event store LISTEN connection failed; subscribers fall back to polling');
         this.listener = undefined;
         this.listenerStarting = undefined;
-      });
+      };
       try {
-        await client.connect();
-        await client.query(`listen ${notifyChannel}`);
-        this.listener = client;
+        this.listener = await this.database.adapter.listen(notifyChannel, () => this.appended.emit('appended'), onError);
       } catch (error) {
         this.logger?.warn({ error: (error as Error).message }, 'cannot LISTEN for appends; subscribers poll');
-        await client.end().catch(() => undefined);
         this.listenerStarting = undefined;
       }
     })();
@@ -378,7 +372,7 @@ export class EventStore {
     this.appended.emit('appended');
     const listener = this.listener;
     this.listener = undefined;
-    if (listener) await listener.end().catch(() => undefined);
+    if (listener) await listener.close();
   }
 
   private async currentVersion(executor: Kysely<EventTables>, streamId: string): Promise<number> {
@@ -400,14 +394,14 @@ function assertExpected(streamId: string, expected: ExpectedVersion, actual: num
   if (!matches) throw new VersionConflictError(streamId, expected, actual);
 }
 
-function toRecorded(row: SelectedEventRow, dialect: SqlDialect): RecordedEvent {
+function toRecorded(row: SelectedEventRow, adapter: DialectAdapter): RecordedEvent {
   return {
     position: Number(row.position),
     streamId: row.stream_id,
     version: Number(row.version),
     type: row.type,
-    data: readJson(row.data, dialect),
-    metadata: readJson<Record<string, unknown>>(row.metadata, dialect),
+    data: adapter.readJson(row.data),
+    metadata: adapter.readJson<Record<string, unknown>>(row.metadata),
     recordedAt: Number(row.recorded_at),
   };
 }

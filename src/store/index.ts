@@ -1,5 +1,6 @@
 export * from './command-handler.js';
 export * from './database.js';
+export * from './dialect/index.js';
 export * from './event-store.js';
 export * from './migrations.js';
 export * from './projections.js';

@@ -2,15 +2,17 @@
  * Forward-only migrations through Kysely's Migrator (recorded in `kysely_migration`, locked while they run).
  * Every module exports an ordered list; the composition root passes them all. Names sort in order of application.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { MigrationError } from '../core/errors.js';
-import type { SqlDialect, StoreDatabase } from './database.js';
+import type { StoreDatabase } from './database.js';
+import type { DialectAdapter, SqlDialect } from './dialect/index.js';
 
 export interface StoreMigration {
   /** Sortable, unique name, e.g. `0001-store-events`. */
   name: string;
+  /** `adapter` holds what differs between the dialects (JSON column type, auto-increment keys, full-text indexes). */
   // biome-ignore lint/suspicious/noExplicitAny: migrations run against the untyped schema
-  up(db: Kysely<any>, dialect: SqlDialect): Promise<void>;
+  up(db: Kysely<any>, adapter: DialectAdapter): Promise<void>;
 }
 
 export interface MigrationReport {
@@ -26,13 +28,18 @@ export async function runMigrations(database: StoreDatabase, migrations: readonl
   const provider: MigrationProvider = {
     async getMigrations() {
       const record: Record<string, Migration> = {};
-      for (const migration of migrations) record[migration.name] = { up: (db) => migration.up(db, database.dialect) };
+      for (const migration of migrations) record[migration.name] = { up: (db) => migration.up(db, database.adapter) };
       return record;
     },
   };
   // Kysely looks for its bookkeeping tables in every schema unless told which one; pin it to ours so two schemas on
   // one server (tests, or two installations) never read each other's migration state.
-  const migrationTableSchema = database.dialect === 'postgres' ? await currentSchema(database) : undefined;
+  let migrationTableSchema: string | undefined;
+  try {
+    migrationTableSchema = await database.adapter.migrationSchema(database.db);
+  } catch (error) {
+    throw new MigrationError('(setup)', error as Error);
+  }
   const migrator = new Migrator({ db: database.db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((result) => result.status === 'Error');
@@ -41,15 +48,9 @@ export async function runMigrations(database: StoreDatabase, migrations: readonl
   return { applied: results.filter((result) => result.status === 'Success').map((result) => result.migrationName) };
 }
 
-async function currentSchema(database: StoreDatabase): Promise<string> {
-  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
-  const schema = result.rows[0]?.schema;
-  if (!schema) throw new MigrationError('(setup)', new Error('PostgreSQL has no current schema; check search_path'));
-  return schema;
-}
-
-/** Column type helpers for the few places where the dialects differ. */
+/** Column types of migrations written before the adapter; `adapter.jsonType` is the same. */
 export const columnTypes = {
-  json: (dialect: SqlDialect) => (dialect === 'postgres' ? 'jsonb' : 'text'),
+  json: (dialect: SqlDialect | DialectAdapter): 'jsonb' | 'text' =>
+    typeof dialect === 'string' ? (dialect === 'postgres' ? 'jsonb' : 'text') : dialect.jsonType,
   bigint: () => 'bigint',
 } as const;

@@ -1,7 +1,8 @@
 /** Snapshots: the folded state of a stream at a version, so a cold start reads only the events after it. */
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../core/clock.js';
-import { readJson, type SqlDialect, type StoreDatabase } from './database.js';
+import type { StoreDatabase } from './database.js';
+import type { DialectAdapter } from './dialect/index.js';
 
 export interface Snapshot<State = unknown> {
   streamId: string;
@@ -19,11 +20,11 @@ type SnapshotTables = {
 export class SnapshotStore {
   private readonly db: Kysely<SnapshotTables>;
   private readonly clock: Clock;
-  private readonly dialect: SqlDialect;
+  private readonly adapter: DialectAdapter;
 
   constructor(database: StoreDatabase, options: { clock?: Clock } = {}) {
     this.db = database.db as Kysely<SnapshotTables>;
-    this.dialect = database.dialect;
+    this.adapter = database.adapter;
     this.clock = options.clock ?? systemClock;
   }
 
@@ -56,7 +57,7 @@ export class SnapshotStore {
       streamId: row.stream_id,
       version: Number(row.version),
       schemaVersion: Number(row.schema_version),
-      state: readJson<State>(row.state, this.dialect),
+      state: this.adapter.readJson<State>(row.state),
       createdAt: Number(row.created_at),
     };
   }

@@ -1,22 +1,18 @@
 import { sql } from 'kysely';
-import { columnTypes, type StoreMigration } from './migrations.js';
+import type { StoreMigration } from './migrations.js';
 
 /** Tables of the event store itself: the log, snapshots, and async projection checkpoints. */
 export const storeMigrations: StoreMigration[] = [
   {
     name: '0001-store-events',
-    async up(db, dialect) {
-      let table = db.schema.createTable('events');
-      table =
-        dialect === 'postgres'
-          ? table.addColumn('position', 'bigserial', (column) => column.primaryKey())
-          : table.addColumn('position', 'integer', (column) => column.primaryKey().autoIncrement());
-      await table
+    async up(db, adapter) {
+      await adapter
+        .addAutoIncrementKey(db.schema.createTable('events'), 'position')
         .addColumn('stream_id', 'text', (column) => column.notNull())
         .addColumn('version', 'integer', (column) => column.notNull())
         .addColumn('type', 'text', (column) => column.notNull())
-        .addColumn('data', columnTypes.json(dialect), (column) => column.notNull())
-        .addColumn('metadata', columnTypes.json(dialect), (column) => column.notNull())
+        .addColumn('data', adapter.jsonType, (column) => column.notNull())
+        .addColumn('metadata', adapter.jsonType, (column) => column.notNull())
         .addColumn('recorded_at', 'bigint', (column) => column.notNull())
         .addUniqueConstraint('events_stream_version', ['stream_id', 'version'])
         .execute();
@@ -25,13 +21,13 @@ export const storeMigrations: StoreMigration[] = [
   },
   {
     name: '0002-store-snapshots',
-    async up(db, dialect) {
+    async up(db, adapter) {
       await db.schema
         .createTable('snapshots')
         .addColumn('stream_id', 'text', (column) => column.notNull())
         .addColumn('version', 'integer', (column) => column.notNull())
         .addColumn('schema_version', 'integer', (column) => column.notNull())
-        .addColumn('state', columnTypes.json(dialect), (column) => column.notNull())
+        .addColumn('state', adapter.jsonType, (column) => column.notNull())
         .addColumn('created_at', 'bigint', (column) => column.notNull())
         .addPrimaryKeyConstraint('snapshots_pk', ['stream_id', 'version'])
         .execute();

@@ -1,11 +1,13 @@
 /** Chat read models (0400 range). JSON is jsonb on PostgreSQL and text on SQLite; flags are 0/1 integers on both. */
 import { type Kysely, sql } from 'kysely';
-import type { SqlDialect, StoreMigration } from '../../store/index.js';
-import { columnTypes } from '../../store/index.js';
+import type { DialectAdapter, FullTextIndex, StoreMigration } from '../../store/index.js';
+
+/** Full-text search over memories (an FTS5 table on SQLite, a tsvector column on PostgreSQL). */
+export const memorySearchIndex: FullTextIndex = { table: 'chat_memories', key: 'memory_id', column: 'pov_summary', stored: ['owner_id'] };
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the untyped schema
-async function createTables(db: Kysely<any>, dialect: SqlDialect): Promise<void> {
-  const json = columnTypes.json(dialect);
+async function createTables(db: Kysely<any>, adapter: DialectAdapter): Promise<void> {
+  const json = adapter.jsonType;
   await db.schema
     .createTable('chat_you')
     .addColumn('id', 'text', (column) => column.primaryKey())
@@ -113,14 +115,7 @@ async function createTables(db: Kysely<any>, dialect: SqlDialect): Promise<void>
     .execute();
   await db.schema.createIndex('chat_memories_owner').on('chat_memories').columns(['owner_id', 'position']).execute();
   await db.schema.createIndex('chat_memories_turn').on('chat_memories').column('turn_id').execute();
-  if (dialect === 'sqlite') {
-    await sql`create virtual table chat_memories_fts using fts5(memory_id unindexed, owner_id unindexed, pov_summary)`.execute(db);
-  } else {
-    await sql`alter table chat_memories add column search tsvector generated always as (to_tsvector('simple', pov_summary)) stored`.execute(
-      db,
-    );
-    await sql`create index chat_memories_search on chat_memories using gin (search)`.execute(db);
-  }
+  await adapter.createFullTextIndex(db, memorySearchIndex);
 }
 
 /** Regenerate and edit: a superseded reply keeps its row (a browsable variant); an edited turn remembers its first text. */
@@ -136,11 +131,8 @@ export const chatMigrations: readonly StoreMigration[] = [
   { name: '0401-chat-message-variants', up: (db) => addVariants(db) },
   {
     name: '0402-chat-bot-cards',
-    up: async (db, dialect) => {
-      await db.schema
-        .alterTable('chat_bots')
-        .addColumn('card', sql.raw(columnTypes.json(dialect)))
-        .execute();
+    up: async (db, adapter) => {
+      await db.schema.alterTable('chat_bots').addColumn('card', sql.raw(adapter.jsonType)).execute();
     },
   },
 ];

@@ -88,7 +88,7 @@ for (const dialect of dialects) {
     beforeEach(async () => {
       database = await dialect.open();
       await runMigrations(database, [...storeMigrations, ...chatMigrations]);
-      store = new EventStore(database, { inlineProjections: [chatProjection(database.dialect)] });
+      store = new EventStore(database, { inlineProjections: [chatProjection(database.adapter)] });
       read = new ChatReadModel(database);
     });
 

@@ -5,26 +5,26 @@
 
 import { sql } from 'kysely';
 import { clamp } from '../../core/math.js';
-import type { SqlDialect } from '../../store/database.js';
-import { readJson } from '../../store/database.js';
+import type { DialectAdapter } from '../../store/dialect/index.js';
 import type { InlineProjection, Recorded, RecordedEvent, Transaction } from '../../store/event-store.js';
 import { botStreamId, type ChatEvent, chatEventTypes, chatStreamId, reprojectingEventTypes } from '../domain/events.js';
 import { type ChatState, evolve, initialChatState } from '../domain/state.js';
 import { derivedTurn, effectiveEvents } from '../domain/timeline.js';
+import { memorySearchIndex } from './migrations.js';
 
 export type RecordedChatEvent = Recorded<ChatEvent>;
 
 const bool = (value: boolean): number => (value ? 1 : 0);
 const json = (value: unknown): string => JSON.stringify(value);
 
-export function chatProjection(dialect: SqlDialect): InlineProjection {
+export function chatProjection(adapter: DialectAdapter): InlineProjection {
   return {
     name: 'chat-read-models',
     handles: chatEventTypes,
     async apply(transaction, events) {
       const recorded = events as readonly RecordedEvent[] as readonly RecordedChatEvent[];
       if (!recorded.some((event) => reprojecting.has(event.type))) {
-        for (const event of recorded) await applyEvent(transaction, dialect, event);
+        for (const event of recorded) await applyEvent(transaction, adapter, event);
         return;
       }
       // A rewind, its undo, a reset or a regenerate retracts earlier effects: rebuild the bot's chats from the log
@@ -42,7 +42,7 @@ export function chatProjection(dialect: SqlDialect): InlineProjection {
         }
       }
       const last = recorded[recorded.length - 1] as RecordedChatEvent;
-      for (const botId of bots) await reprojectBot(transaction, dialect, botId, last);
+      for (const botId of bots) await reprojectBot(transaction, adapter, botId, last);
     },
   };
 }
@@ -51,7 +51,7 @@ const reprojecting = new Set<string>(reprojectingEventTypes);
 
 async function readLogged(
   db: Transaction,
-  dialect: SqlDialect,
+  adapter: DialectAdapter,
   streamId: string,
   upTo: number,
   type?: string,
@@ -66,8 +66,8 @@ async function readLogged(
         streamId: row.stream_id,
         version: Number(row.version),
         type: row.type,
-        data: readJson(row.data, dialect),
-        metadata: readJson(row.metadata, dialect) ?? {},
+        data: adapter.readJson(row.data),
+        metadata: adapter.readJson(row.metadata) ?? {},
         recordedAt: Number(row.recorded_at),
       }) as RecordedChatEvent,
   );
@@ -76,16 +76,16 @@ async function readLogged(
 /** The events in effect for every chat of the bot up to a position, merged in log order, and each chat's stream version. */
 export async function effectiveForBot(
   db: Transaction,
-  dialect: SqlDialect,
+  adapter: DialectAdapter,
   botId: string,
   chatIds: readonly string[],
   upTo: number,
 ): Promise<{ effective: RecordedChatEvent[]; versions: Map<string, number> }> {
-  const resets = await readLogged(db, dialect, botStreamId(botId), upTo, 'bot_reset');
+  const resets = await readLogged(db, adapter, botStreamId(botId), upTo, 'bot_reset');
   const effective: RecordedChatEvent[] = [];
   const versions = new Map<string, number>();
   for (const chatId of chatIds) {
-    const logged = await readLogged(db, dialect, chatStreamId(chatId), upTo);
+    const logged = await readLogged(db, adapter, chatStreamId(chatId), upTo);
     versions.set(
       chatId,
       logged.reduce((max, event) => Math.max(max, event.version), 0),
@@ -97,23 +97,20 @@ export async function effectiveForBot(
 }
 
 /** Drops the read-model rows of the bot's chats (and its edges) and replays the events in effect. */
-async function reprojectBot(db: Transaction, dialect: SqlDialect, botId: string, trigger: RecordedChatEvent): Promise<void> {
+async function reprojectBot(db: Transaction, adapter: DialectAdapter, botId: string, trigger: RecordedChatEvent): Promise<void> {
   const chats = await db.selectFrom('chat_chats').select(['chat_id', 'updated_position']).where('bot_id', '=', botId).execute();
   const chatIds = chats.map((chat) => String(chat.chat_id));
   if (chatIds.length === 0) return;
   // Only the log up to the trigger: a rebuild replaying the log event by event must not see the future.
-  const { effective, versions } = await effectiveForBot(db, dialect, botId, chatIds, trigger.position);
-  if (dialect === 'sqlite')
-    await sql`delete from chat_memories_fts where memory_id in (select memory_id from chat_memories where chat_id in (${sql.join(chatIds)}))`.execute(
-      db,
-    );
+  const { effective, versions } = await effectiveForBot(db, adapter, botId, chatIds, trigger.position);
+  await adapter.fullTextRemove(db, memorySearchIndex, sql`select memory_id from chat_memories where chat_id in (${sql.join(chatIds)})`);
   for (const table of ['chat_memories', 'chat_messages', 'chat_scenes', 'chat_activity', 'chat_containers', 'chat_chats'])
     await db.deleteFrom(table).where('chat_id', 'in', chatIds).execute();
   await db
     .deleteFrom('chat_edges')
     .where((expression) => expression.or([expression('source_id', '=', botId), expression('target_id', '=', botId)]))
     .execute();
-  for (const event of effective) await applyEvent(db, dialect, event);
+  for (const event of effective) await applyEvent(db, adapter, event);
   for (const chatId of chatIds) {
     const touched = trigger.type === 'bot_reset' || trigger.streamId === chatStreamId(chatId);
     await db
@@ -133,7 +130,7 @@ async function replyInEffect(db: Transaction, turnId: string): Promise<boolean> 
   return row !== undefined && row.superseded_by == null;
 }
 
-async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedChatEvent): Promise<void> {
+async function applyEvent(db: Transaction, adapter: DialectAdapter, event: RecordedChatEvent): Promise<void> {
   const turn = derivedTurn(event);
   if (turn !== undefined && !(await replyInEffect(db, turn))) {
     // A late pass of a reply that was rewound, reset or superseded: logged, not in effect.
@@ -145,7 +142,7 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
         .execute();
     return;
   }
-  if ('chat_id' in event.data) await evolveChat(db, dialect, event);
+  if ('chat_id' in event.data) await evolveChat(db, adapter, event);
   switch (event.type) {
     case 'you_authored': {
       const row = { id: 'you', name: event.data.name, pronouns: event.data.pronouns, persona: event.data.persona };
@@ -230,7 +227,7 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
         .where('source_id', '=', d.source_id)
         .where('target_id', '=', d.target_id)
         .executeTakeFirst();
-      const knowledge = existing ? readJson<string[]>(existing.knowledge, dialect) : [];
+      const knowledge = existing ? adapter.readJson<string[]>(existing.knowledge) : [];
       for (const fact of d.knowledge_facts) if (!knowledge.includes(fact)) knowledge.push(fact);
       const base = d.seed ?? { affinity: Number(existing?.affinity ?? 50), trust: Number(existing?.trust ?? 50) };
       const row = {
@@ -270,10 +267,7 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
           position: event.position,
         })
         .execute();
-      if (dialect === 'sqlite')
-        await sql`insert into chat_memories_fts (memory_id, owner_id, pov_summary) values (${d.memory_id}, ${d.owner_id}, ${d.pov_summary})`.execute(
-          db,
-        );
+      await adapter.fullTextAdd(db, memorySearchIndex, [d.memory_id]);
       return;
     }
     case 'memory_significance_scored':
@@ -310,7 +304,7 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
     case 'assistant_turn_started': {
       const d = event.data;
       const state = await db.selectFrom('chat_chats').select('state').where('chat_id', '=', d.chat_id).executeTakeFirst();
-      const clock = state ? readJson<ChatState>(state.state, dialect).clock : '';
+      const clock = state ? adapter.readJson<ChatState>(state.state).clock : '';
       await db
         .insertInto('chat_messages')
         .values({
@@ -366,18 +360,14 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
         .execute();
       return;
     case 'manual_edit':
-      await applyManualEdit(db, dialect, event.data);
+      await applyManualEdit(db, adapter, event.data);
       return;
     case 'scene_summarized': {
       const d = event.data;
       if (d.memory_ids.length > 0) {
         await db.updateTable('chat_memories').set({ pov_summary: d.summary }).where('memory_id', 'in', d.memory_ids).execute();
-        if (dialect === 'sqlite') {
-          await sql`delete from chat_memories_fts where memory_id in (${sql.join(d.memory_ids)})`.execute(db);
-          await sql`insert into chat_memories_fts (memory_id, owner_id, pov_summary) select memory_id, owner_id, pov_summary from chat_memories where memory_id in (${sql.join(d.memory_ids)})`.execute(
-            db,
-          );
-        }
+        await adapter.fullTextRemove(db, memorySearchIndex, d.memory_ids);
+        await adapter.fullTextAdd(db, memorySearchIndex, d.memory_ids);
       }
       await db
         .updateTable('chat_edges')
@@ -395,7 +385,7 @@ async function applyEvent(db: Transaction, dialect: SqlDialect, event: RecordedC
   }
 }
 
-async function applyManualEdit(db: Transaction, dialect: SqlDialect, d: Extract<ChatEvent, { type: 'manual_edit' }>['data']) {
+async function applyManualEdit(db: Transaction, adapter: DialectAdapter, d: Extract<ChatEvent, { type: 'manual_edit' }>['data']) {
   const target = d.target;
   if (target.kind === 'activity') {
     const row = await db
@@ -407,7 +397,7 @@ async function applyManualEdit(db: Transaction, dialect: SqlDialect, d: Extract<
     if (!row) return;
     const change =
       target.field === 'verb'
-        ? { action: json({ ...readJson<Record<string, unknown>>(row.action, dialect), verb: String(d.value) }) }
+        ? { action: json({ ...adapter.readJson<Record<string, unknown>>(row.action), verb: String(d.value) }) }
         : target.field === 'holding'
           ? { holding: json(Array.isArray(d.value) ? d.value : [String(d.value)]) }
           : { [target.field]: String(d.value) };
@@ -440,18 +430,14 @@ async function applyManualEdit(db: Transaction, dialect: SqlDialect, d: Extract<
     .set({ pov_summary: String(d.value) })
     .where('memory_id', '=', target.memory_id)
     .execute();
-  if (dialect === 'sqlite') {
-    await sql`delete from chat_memories_fts where memory_id = ${target.memory_id}`.execute(db);
-    await sql`insert into chat_memories_fts (memory_id, owner_id, pov_summary) values (${target.memory_id}, ${memory.owner_id}, ${String(d.value)})`.execute(
-      db,
-    );
-  }
+  await adapter.fullTextRemove(db, memorySearchIndex, [target.memory_id]);
+  await adapter.fullTextAdd(db, memorySearchIndex, [target.memory_id]);
 }
 
-async function evolveChat(db: Transaction, dialect: SqlDialect, event: RecordedChatEvent): Promise<void> {
+async function evolveChat(db: Transaction, adapter: DialectAdapter, event: RecordedChatEvent): Promise<void> {
   const chatId = (event.data as { chat_id: string }).chat_id;
   const row = await db.selectFrom('chat_chats').select(['state']).where('chat_id', '=', chatId).executeTakeFirst();
-  const before = row ? readJson<ChatState>(row.state, dialect) : initialChatState();
+  const before = row ? adapter.readJson<ChatState>(row.state) : initialChatState();
   const after = evolve(before, event as ChatEvent);
   if (row) {
     await db

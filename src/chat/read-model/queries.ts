@@ -1,11 +1,12 @@
-/** Reads of the chat read models. Full-text memory search is the one place the dialects differ (FTS5 / tsvector). */
+/** Reads of the chat read models. Full-text memory search goes through the store's dialect adapter. */
 import { sql } from 'kysely';
 import { NotFoundError } from '../../core/errors.js';
-import { readJson, type StoreDatabase } from '../../store/database.js';
+import type { StoreDatabase } from '../../store/database.js';
 import type { ActivityAction, LedgerEntry, PromptLedger, RetrievedMemory, TurnSegment } from '../domain/events.js';
 import type { PinCandidate } from '../domain/passes.js';
 import type { MemoryCandidate } from '../domain/retrieval.js';
 import type { ChatState } from '../domain/state.js';
+import { memorySearchIndex } from './migrations.js';
 
 export interface YouRow {
   name: string;
@@ -111,7 +112,7 @@ export class ChatReadModel {
   }
 
   private json<T>(value: unknown): T {
-    return readJson<T>(value, this.database.dialect);
+    return this.database.adapter.readJson<T>(value);
   }
 
   async you(): Promise<YouRow | undefined> {
@@ -243,12 +244,12 @@ export class ChatReadModel {
     tables.chat_activity = await byChat('chat_activity', 'entity_id');
     tables.chat_messages = await byChat('chat_messages', 'position');
     tables.chat_memories = await byChat('chat_memories', 'position');
-    if (this.database.dialect === 'sqlite') {
-      const result = await sql<Record<string, unknown>>`
-        select memory_id, owner_id, pov_summary from chat_memories_fts
-        where memory_id in (select memory_id from chat_memories where chat_id = ${chatId}) order by memory_id`.execute(this.db);
-      tables.chat_memories_fts = result.rows.map(normalise);
-    }
+    const indexRows = await this.database.adapter.fullTextRows(
+      this.db,
+      memorySearchIndex,
+      sql`select memory_id from chat_memories where chat_id = ${chatId}`,
+    );
+    if (indexRows) tables.chat_memories_fts = indexRows.map(normalise);
     const botId = chat ? String(chat.bot_id) : '';
     tables.chat_edges = (
       await this.db
@@ -402,34 +403,19 @@ export class ChatReadModel {
 
   /**
    * Memories of `ownerId` witnessed in `role` that match any of `terms`, best first (at most `limit`), with a 0..1
-   * text score and their age (how many of the owner's memories are newer). SQLite: FTS5 bm25; PostgreSQL: ts_rank.
+   * text score and their age (how many of the owner's memories are newer).
    */
   async searchMemories(ownerId: string, role: 'you' | 'host' | 'guest', terms: readonly string[], limit = 32): Promise<MemoryCandidate[]> {
     if (terms.length === 0) return [];
     const witness = sql.ref(`m.witness_${role}`);
     const age = sql<number>`(select count(*) from chat_memories newer where newer.owner_id = m.owner_id and newer.position > m.position)`;
-    if (this.database.dialect === 'sqlite') {
-      const match = terms.map((term) => `"${term.replaceAll('"', '')}"`).join(' OR ');
-      const result = await sql<{ memory_id: string; pov_summary: string; pinned: number; significance: number; rank: number; age: number }>`
-        select m.memory_id, m.pov_summary, m.pinned, m.significance, bm25(chat_memories_fts) as rank, ${age} as age
-        from chat_memories_fts f join chat_memories m on m.memory_id = f.memory_id
-        where chat_memories_fts match ${match} and f.owner_id = ${ownerId} and ${witness} = 1
-        order by rank limit ${limit}`.execute(this.db);
-      return result.rows.map((row) => {
-        const strength = Math.max(0, -Number(row.rank));
-        return candidate(row, matchFloor + (1 - matchFloor) * (strength / (strength + 1)));
-      });
-    }
-    const query = terms.join(' | ');
+    const search = this.database.adapter.fullTextSearch(memorySearchIndex, 'm', terms);
     const result = await sql<{ memory_id: string; pov_summary: string; pinned: number; significance: number; rank: number; age: number }>`
-      select m.memory_id, m.pov_summary, m.pinned, m.significance, ts_rank(m.search, to_tsquery('simple', ${query})) as rank, ${age} as age
-      from chat_memories m
-      where m.search @@ to_tsquery('simple', ${query}) and m.owner_id = ${ownerId} and ${witness} = 1
+      select m.memory_id, m.pov_summary, m.pinned, m.significance, ${search.rank} as rank, ${age} as age
+      from chat_memories m ${search.join}
+      where ${search.matches} and m.owner_id = ${ownerId} and ${witness} = 1
       order by rank desc limit ${limit}`.execute(this.db);
-    return result.rows.map((row) => {
-      const strength = Math.max(0, Number(row.rank));
-      return candidate(row, matchFloor + (1 - matchFloor) * (strength / (strength + 0.05)));
-    });
+    return result.rows.map((row) => candidate(row, matchFloor + (1 - matchFloor) * search.relevance(Number(row.rank))));
   }
 
   async pinnedCandidates(ownerId: string, role: 'you' | 'host' | 'guest'): Promise<MemoryCandidate[]> {

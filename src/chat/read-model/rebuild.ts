@@ -3,11 +3,13 @@
  * read in one transaction; a rebuild clears the read models, restores the newest snapshot (or nothing, for a full
  * replay) and replays the chat events after it through the same projection the appends use.
  */
-import { type Kysely, sql } from 'kysely';
-import { readJson, type SqlDialect, type StoreDatabase } from '../../store/database.js';
+import type { Kysely } from 'kysely';
+import type { StoreDatabase } from '../../store/database.js';
+import type { DialectAdapter } from '../../store/dialect/index.js';
 import type { InlineProjection, RecordedEvent, Transaction } from '../../store/event-store.js';
 import type { SnapshotStore } from '../../store/snapshots.js';
 import { chatEventTypes } from '../domain/events.js';
+import { memorySearchIndex } from './migrations.js';
 import { chatProjection } from './projection.js';
 
 /** Every chat read-model table with the columns that order its rows. */
@@ -53,12 +55,12 @@ export async function dumpReadModels(db: Transaction): Promise<ReadModelTables> 
   return tables;
 }
 
-async function clear(db: Transaction, dialect: SqlDialect): Promise<void> {
+async function clear(db: Transaction, adapter: DialectAdapter): Promise<void> {
   for (const [table] of chatReadModelTables) await db.deleteFrom(table).execute();
-  if (dialect === 'sqlite') await sql`delete from chat_memories_fts`.execute(db);
+  await adapter.fullTextRemove(db, memorySearchIndex);
 }
 
-async function restore(db: Transaction, dialect: SqlDialect, tables: ReadModelTables): Promise<void> {
+async function restore(db: Transaction, adapter: DialectAdapter, tables: ReadModelTables): Promise<void> {
   for (const [table] of chatReadModelTables) {
     const rows = (tables[table] ?? []).map((row) => {
       const out: Record<string, unknown> = {};
@@ -72,10 +74,7 @@ async function restore(db: Transaction, dialect: SqlDialect, tables: ReadModelTa
         .values(rows.slice(start, start + 100))
         .execute();
   }
-  if (dialect === 'sqlite')
-    await sql`insert into chat_memories_fts (memory_id, owner_id, pov_summary) select memory_id, owner_id, pov_summary from chat_memories`.execute(
-      db,
-    );
+  await adapter.fullTextAdd(db, memorySearchIndex);
 }
 
 async function headPosition(db: Transaction): Promise<number> {
@@ -87,8 +86,7 @@ async function headPosition(db: Transaction): Promise<number> {
 }
 
 function transaction(database: StoreDatabase) {
-  const builder = database.db.transaction();
-  return database.dialect === 'postgres' ? builder.setIsolationLevel('repeatable read') : builder;
+  return database.adapter.consistentReadTransaction(database.db);
 }
 
 /** Saves a snapshot of every chat read model at the log's head (one consistent read) and keeps the newest `keep`. */
@@ -114,12 +112,12 @@ export async function rebuildReadModels(
   const snapshot = options.fromSnapshot
     ? await snapshots.loadLatest<ReadModelSnapshot>(readModelSnapshotStream, { schemaVersion: readModelSchemaVersion })
     : undefined;
-  const projection: InlineProjection = chatProjection(database.dialect);
+  const projection: InlineProjection = chatProjection(database.adapter);
   return database.db.transaction().execute(async (db) => {
     const tx = db as Kysely<Record<string, Record<string, unknown>>> as Transaction;
-    await clear(tx, database.dialect);
+    await clear(tx, database.adapter);
     const from = snapshot?.state.position ?? 0;
-    if (snapshot) await restore(tx, database.dialect, snapshot.state.tables);
+    if (snapshot) await restore(tx, database.adapter, snapshot.state.tables);
     let after = from;
     let replayed = 0;
     for (;;) {
@@ -138,8 +136,8 @@ export async function rebuildReadModels(
           streamId: String(row.stream_id),
           version: Number(row.version),
           type: String(row.type),
-          data: readJson(row.data, database.dialect),
-          metadata: readJson(row.metadata, database.dialect) ?? {},
+          data: database.adapter.readJson(row.data),
+          metadata: database.adapter.readJson(row.metadata) ?? {},
           recordedAt: Number(row.recorded_at),
         };
         // One event at a time: a re-projecting event rebuilds from the log up to itself only.

@@ -41,7 +41,7 @@ const registeredStores = new WeakSet<EventStore>();
 export function createChatApp(deps: Omit<ChatDeps, 'read' | 'tokens'>): ChatApp {
   if (!registeredStores.has(deps.store)) {
     registeredStores.add(deps.store);
-    deps.store.addInlineProjection(chatProjection(deps.database.dialect));
+    deps.store.addInlineProjection(chatProjection(deps.database.adapter));
   }
   const all: ChatDeps = { ...deps, read: new ChatReadModel(deps.database), tokens: tokenCounter };
   const authoring = new Authoring(all);

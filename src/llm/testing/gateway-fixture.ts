@@ -1,8 +1,3 @@
-/**
- * Test helpers for the gateway: a configured gateway over a migrated database, a pino logger whose lines are kept,
- * a sleep that records the waits it was asked for (and returns at once), and an in-memory KvStore.
- */
-import { sql } from 'kysely';
 import { pino } from 'pino';
 import { type Clock, ManualClock } from '../../core/clock.js';
 import { type Config, parseConfig } from '../../core/config.js';
@@ -118,16 +113,10 @@ export class MemoryKv implements KvStore {
 
 /** Every row of every table of the database, as JSON text (for "the key is stored nowhere" checks). */
 export async function dumpAllTables(database: StoreDatabase): Promise<string> {
-  let tables = await database.db.introspection.getTables();
-  if (database.dialect === 'postgres') {
-    // PostgreSQL lists every schema's tables; keep this test's own (its search_path).
-    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
-    tables = tables.filter((table) => table.schema === rows[0]?.schema);
-  }
   const dumps: string[] = [];
-  for (const table of tables) {
-    const rows = await database.db.selectFrom(table.name).selectAll().execute();
-    dumps.push(`${table.name}: ${JSON.stringify(rows)}`);
+  for (const table of await database.adapter.listTables(database.db)) {
+    const rows = await database.db.selectFrom(table).selectAll().execute();
+    dumps.push(`${table}: ${JSON.stringify(rows)}`);
   }
   return dumps.join('\n');
 }

@@ -77,7 +77,7 @@ for (const dialect of dialects) {
     beforeEach(async () => {
       database = await dialect.open();
       // Applied directly, not through the Migrator, which confuses parallel PostgreSQL schemas.
-      for (const migration of storeMigrations) await migration.up(database.db, database.dialect);
+      for (const migration of storeMigrations) await migration.up(database.db, database.adapter);
       store = new EventStore(database);
       connection = await connectTestNats();
       prefix = uniqueNatsPrefix();

@@ -12,8 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Generated, Kysely } from 'kysely';
 import { sleep } from '../../core/sleep.js';
-import type { SqlDialect, StoreDatabase } from '../../store/database.js';
-import { columnTypes, type StoreMigration } from '../../store/migrations.js';
+import type { StoreDatabase } from '../../store/database.js';
+import type { DialectAdapter } from '../../store/dialect/index.js';
+import type { StoreMigration } from '../../store/migrations.js';
 import { assertQueueName } from '../names.js';
 import type { DeadLetter, EnqueueOptions, EnqueueResult, JobQueue, LeasedJob, LeaseOptions, NackOutcome, QueueDepth } from '../ports.js';
 import {
@@ -53,15 +54,12 @@ interface JobTables {
 export const jobQueueMigrations: StoreMigration[] = [
   {
     name: '0100-messaging-jobs',
-    async up(db, dialect) {
+    async up(db, adapter) {
       let table = db.schema.createTable('jobs');
-      table =
-        dialect === 'postgres'
-          ? table.addColumn('id', 'bigserial', (column) => column.primaryKey())
-          : table.addColumn('id', 'integer', (column) => column.primaryKey().autoIncrement());
+      table = adapter.addAutoIncrementKey(table, 'id');
       await table
         .addColumn('queue', 'text', (column) => column.notNull())
-        .addColumn('payload', columnTypes.json(dialect), (column) => column.notNull())
+        .addColumn('payload', adapter.jsonType, (column) => column.notNull())
         .addColumn('idempotency_key', 'text')
         .addColumn('status', 'text', (column) => column.notNull())
         .addColumn('attempts', 'integer', (column) => column.notNull())
@@ -86,7 +84,7 @@ export interface SqlJobQueueOptions extends JobQueueOptions {
 
 export class SqlJobQueue implements JobQueue {
   private readonly db: Kysely<JobTables>;
-  private readonly dialect: SqlDialect;
+  private readonly adapter: DialectAdapter;
   private readonly settings: ResolvedJobQueueOptions;
   private readonly pollIntervalMs: number;
   /** Leases waiting in `waitMs`, woken by a local enqueue. */
@@ -95,7 +93,7 @@ export class SqlJobQueue implements JobQueue {
 
   constructor(database: StoreDatabase, options: SqlJobQueueOptions = {}) {
     this.db = database.db as Kysely<JobTables>;
-    this.dialect = database.dialect;
+    this.adapter = database.adapter;
     this.settings = resolveJobQueueOptions(options);
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
   }
@@ -266,7 +264,7 @@ export class SqlJobQueue implements JobQueue {
             .where('status', '=', 'leased')
             .where('lease_until', '<=', now)
             .whereRef('attempts', '>=', 'max_attempts')
-            .$if(this.dialect === 'postgres', (query) => query.forUpdate().skipLocked()),
+            .$call((query) => this.adapter.lockSkippingLocked(query)),
       )
       .updateTable('jobs')
       .set({ status: 'dead', last_error: leaseExpiredError, lease_until: null, lease_token: null, updated_at: now })
@@ -295,7 +293,7 @@ export class SqlJobQueue implements JobQueue {
             .orderBy('available_at')
             .orderBy('id')
             .limit(limit)
-            .$if(this.dialect === 'postgres', (query) => query.forUpdate().skipLocked()),
+            .$call((query) => this.adapter.lockSkippingLocked(query)),
       )
       .updateTable('jobs')
       .set((expression) => ({
@@ -323,7 +321,7 @@ export class SqlJobQueue implements JobQueue {
 
   /** pg parses jsonb itself (a JSON string payload arrives as a plain string), SQLite hands back the text. */
   private decodePayload<Payload>(value: unknown): Payload {
-    return (this.dialect === 'sqlite' ? JSON.parse(value as string) : value) as Payload;
+    return this.adapter.readJson<Payload>(value);
   }
 
   private async waitForWork(milliseconds: number): Promise<void> {

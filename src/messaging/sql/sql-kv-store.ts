@@ -10,8 +10,9 @@
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
-import type { SqlDialect, StoreDatabase } from '../../store/database.js';
-import { columnTypes, type StoreMigration } from '../../store/migrations.js';
+import type { StoreDatabase } from '../../store/database.js';
+import type { DialectAdapter } from '../../store/dialect/index.js';
+import type { StoreMigration } from '../../store/migrations.js';
 import { assertKvKey } from '../names.js';
 import type { KvEntry, KvStore } from '../ports.js';
 
@@ -32,11 +33,11 @@ interface KvTables {
 export const kvStoreMigrations: StoreMigration[] = [
   {
     name: '0101-messaging-kv',
-    async up(db, dialect) {
+    async up(db, adapter) {
       await db.schema
         .createTable('kv')
         .addColumn('key', 'text', (column) => column.primaryKey())
-        .addColumn('value', columnTypes.json(dialect), (column) => column.notNull())
+        .addColumn('value', adapter.jsonType, (column) => column.notNull())
         .addColumn('revision', 'bigint', (column) => column.notNull())
         .addColumn('expires_at', 'bigint')
         .addColumn('updated_at', 'bigint', (column) => column.notNull())
@@ -54,12 +55,12 @@ const deletedExpiry = 0;
 
 export class SqlKvStore implements KvStore {
   private readonly db: Kysely<KvTables>;
-  private readonly dialect: SqlDialect;
+  private readonly adapter: DialectAdapter;
   private readonly clock: Clock;
 
   constructor(database: StoreDatabase, options: SqlKvStoreOptions = {}) {
     this.db = database.db as Kysely<KvTables>;
-    this.dialect = database.dialect;
+    this.adapter = database.adapter;
     this.clock = options.clock ?? systemClock;
   }
 
@@ -151,7 +152,7 @@ export class SqlKvStore implements KvStore {
 
   /** pg parses jsonb itself (a JSON string value arrives as a plain string), SQLite hands back the text. */
   private decode<Value>(value: unknown): Value {
-    return (this.dialect === 'sqlite' ? JSON.parse(value as string) : value) as Value;
+    return this.adapter.readJson<Value>(value);
   }
 }
 

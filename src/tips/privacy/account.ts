@@ -11,7 +11,7 @@
  * also drops other users' cache entries and call-log rows for those aliases, which costs replays and metrics, never data).
  * Returns a receipt with the counts per table; the receipt itself is not stored (it would be a row of the user).
  */
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { type EventStore, readJson, type StoreDatabase } from '../../store/index.js';
 import type { TokenVault } from './vault.js';
@@ -42,19 +42,8 @@ export type TokenRevoker = (token: string) => Promise<void>;
 // biome-ignore lint/suspicious/noExplicitAny: the tables of several modules, addressed by name
 type AnyDb = Kysely<any>;
 
-async function tableExists(database: StoreDatabase, name: string): Promise<boolean> {
-  if (database.dialect === 'sqlite') {
-    const result = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`.execute(
-      database.db,
-    );
-    return Number(result.rows[0]?.n ?? 0) > 0;
-  }
-  const result = await sql<{
-    n: number;
-  }>`select count(*) as n from information_schema.tables where table_schema = current_schema() and table_name = ${name}`.execute(
-    database.db,
-  );
-  return Number(result.rows[0]?.n ?? 0) > 0;
+function tableExists(database: StoreDatabase, name: string): Promise<boolean> {
+  return database.adapter.tableExists(database.db, name);
 }
 
 export async function exportUser(

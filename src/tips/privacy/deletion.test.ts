@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.js';
 import { parseConfig } from '../../core/config.js';
@@ -15,16 +14,8 @@ import { generateVaultKey } from './vault.js';
 const dialects = await resolveTestDialects();
 
 /** Every table of the schema, by asking the database itself (not a list kept by hand). */
-async function allTables(database: StoreDatabase): Promise<string[]> {
-  if (database.dialect === 'sqlite') {
-    const result = await sql<{
-      name: string;
-    }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(database.db);
-    return result.rows.map((row) => row.name);
-  }
-  const result = await sql<{ name: string }>`select table_name as name from information_schema.tables
-    where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(database.db);
-  return result.rows.map((row) => row.name);
+function allTables(database: StoreDatabase): Promise<string[]> {
+  return database.adapter.listTables(database.db);
 }
 
 /** Tables (and row counts) whose rows mention any of the needles anywhere in any column. */

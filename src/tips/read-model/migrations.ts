@@ -2,12 +2,12 @@
  * The tips product's tables (range 0500-0599): the decision log, provider tokens and pending OAuth states. Forward
  * only; a migration's name is recorded in every database, so it is never renamed.
  */
-import { columnTypes, type StoreMigration } from '../../store/index.js';
+import type { StoreMigration } from '../../store/index.js';
 
 export const tipsMigrations: readonly StoreMigration[] = [
   {
     name: '0500-tips-decisions',
-    async up(db, dialect) {
+    async up(db, adapter) {
       await db.schema
         .createTable('tips_decisions')
         .addColumn('decision_id', 'text', (column) => column.primaryKey())
@@ -21,7 +21,7 @@ export const tipsMigrations: readonly StoreMigration[] = [
         .addColumn('reaction', 'text')
         .addColumn('reward', 'double precision')
         .addColumn('reacted_at', 'bigint')
-        .addColumn('record', columnTypes.json(dialect), (column) => column.notNull())
+        .addColumn('record', adapter.jsonType, (column) => column.notNull())
         .execute();
       await db.schema.createIndex('tips_decisions_user').on('tips_decisions').columns(['user_id', 'decided_at']).execute();
     },

@@ -6,12 +6,11 @@
  *   render job can never publish twice; `status` is visible, hidden or rejected.
  */
 import type { StoreMigration } from '../../store/index.js';
-import { columnTypes } from '../../store/index.js';
 
 export const villageMigrations: readonly StoreMigration[] = [
   {
     name: '0300-village-read-model',
-    async up(db, dialect) {
+    async up(db, adapter) {
       await db.schema
         .createTable('village_runs')
         .addColumn('run_id', 'text', (column) => column.primaryKey())
@@ -36,19 +35,16 @@ export const villageMigrations: readonly StoreMigration[] = [
         .addColumn('sim_time', 'text', (column) => column.notNull())
         .addColumn('sim_ms', 'bigint', (column) => column.notNull())
         .addColumn('place', 'text', (column) => column.notNull())
-        .addColumn('actors', columnTypes.json(dialect), (column) => column.notNull())
-        .addColumn('targets', columnTypes.json(dialect), (column) => column.notNull())
+        .addColumn('actors', adapter.jsonType, (column) => column.notNull())
+        .addColumn('targets', adapter.jsonType, (column) => column.notNull())
         .addColumn('impact', 'real', (column) => column.notNull())
-        .addColumn('data', columnTypes.json(dialect), (column) => column.notNull())
+        .addColumn('data', adapter.jsonType, (column) => column.notNull())
         .addUniqueConstraint('village_events_run_event', ['run_id', 'event_id'])
         .execute();
       await db.schema.createIndex('village_events_run_position').on('village_events').columns(['run_id', 'position']).execute();
 
       let posts = db.schema.createTable('village_posts');
-      posts =
-        dialect === 'postgres'
-          ? posts.addColumn('id', 'bigserial', (column) => column.primaryKey())
-          : posts.addColumn('id', 'integer', (column) => column.primaryKey().autoIncrement());
+      posts = adapter.addAutoIncrementKey(posts, 'id');
       await posts
         .addColumn('run_id', 'text', (column) => column.notNull())
         .addColumn('channel', 'text', (column) => column.notNull())
@@ -56,7 +52,7 @@ export const villageMigrations: readonly StoreMigration[] = [
         .addColumn('source_event_id', 'text', (column) => column.notNull())
         .addColumn('tone', 'text', (column) => column.notNull())
         .addColumn('text', 'text', (column) => column.notNull())
-        .addColumn('tags', columnTypes.json(dialect), (column) => column.notNull())
+        .addColumn('tags', adapter.jsonType, (column) => column.notNull())
         .addColumn('safety_notes', 'text')
         .addColumn('model', 'text', (column) => column.notNull())
         .addColumn('fell_back', 'integer', (column) => column.notNull().defaultTo(0))

@@ -1,0 +1,3 @@
+export * from './adapter.js';
+export { createPostgresAdapter } from './postgres.js';
+export { sqliteAdapter } from './sqlite.js';
