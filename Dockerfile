@@ -20,9 +20,11 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-# tsc into dist/, then scripts/copy-assets.mjs copies the CSS and the village catalog JSON into dist/ beside the code.
+# tsc into dist/, scripts/build-client.mjs transpiles the browser modules (src/*/http/client), then
+# scripts/copy-assets.mjs copies the CSS and the village catalog JSON into dist/ beside the code.
 RUN npm run build \
  && test -f dist/cli.js \
+ && test -f dist/chat/http/client/chat-client.js \
  && test -f dist/village/catalog/koivulahti/world.json \
  && npm prune --omit=dev --no-audit --no-fund
 

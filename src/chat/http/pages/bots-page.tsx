@@ -71,7 +71,7 @@ export function BotsPage({ bots, villagers, offline }: { bots: BotRow[]; village
         <span id="card-import-status" class="muted small" role="status" />
       </p>
       <VillagerPicker villagers={villagers} />
-      <script src="/chat/static/chat.js" defer />
+      <script type="module" src="/chat/static/chat-client.js" />
     </Shell>
   );
 }

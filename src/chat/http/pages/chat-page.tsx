@@ -99,7 +99,7 @@ export function ChatPage(props: ChatPageProps) {
           <Drawer {...props.drawer} />
         </aside>
       </div>
-      <script src="/chat/static/chat.js" defer />
+      <script type="module" src="/chat/static/chat-client.js" />
     </Shell>
   );
 }

@@ -1,7 +1,14 @@
 /** The routes tools rely on (issue 6 §6), with no model configured: first-run redirects, the JSON API, the pages. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseClient } from '../../../web/testing.js';
 import { type ChatHarness, startChatHarness } from '../testing/harness.js';
+
+const run = promisify(execFile);
 
 describe('chat routes (offline narrator)', () => {
   let harness: ChatHarness;
@@ -138,5 +145,41 @@ describe('chat routes (offline narrator)', () => {
     const unknown = await fetch(url('/api/chats/nope'));
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toContain('application/problem+json');
+    // Form routes validate their bodies too: a field of the wrong kind is named, never a 500.
+    const wrongKind = await json('/chats/nope/pin', { memory_id: 'm', pinned: 3 });
+    expect(wrongKind.status).toBe(400);
+    expect(await wrongKind.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [expect.objectContaining({ field: 'body.pinned' })],
+    });
   });
+
+  it('serves the page script as browser modules: each one it imports is served and is valid JavaScript', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'koivulahti-chat-client-'));
+    const pending = ['chat-client.js'];
+    const seen = new Set<string>();
+    try {
+      while (pending.length > 0) {
+        const name = pending.pop() as string;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const response = await fetch(url(`/chat/static/${name}`));
+        expect(response.status, name).toBe(200);
+        expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+        const code = await response.text();
+        for (const match of code.matchAll(/from '\.\/([a-z-]+\.js)'/g)) pending.push(match[1] as string);
+        writeFileSync(join(scratch, name), code);
+      }
+      // Parsed as ES modules (not linked or run) in one process.
+      const parse =
+        "const vm = require('node:vm'); const fs = require('node:fs'); for (const file of process.argv.slice(1)) new vm.SourceTextModule(fs.readFileSync(file, 'utf8'), { identifier: file });";
+      const files = [...seen].map((name) => join(scratch, name));
+      await expect(run(process.execPath, ['--experimental-vm-modules', '--no-warnings', '-e', parse, ...files])).resolves.toBeDefined();
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    expect([...seen].sort()).toEqual(expect.arrayContaining(['chat-client.js', 'live.js', 'prose.js', 'room.js']));
+    const page = await (await fetch(url('/bots'))).text();
+    expect(page).toMatch(/<script [^>]*type="module" src="\/chat\/static\/chat-client\.js">/);
+  }, 60_000);
 });
