@@ -25,8 +25,8 @@ function scripted(eager: boolean): Randomness {
   };
 }
 
-/** The events of the first `ticks` ticks of the seeded run: what a stream holds before the tick under test. */
-function history(ticks: number, seed = 7): VillageEvent[] {
+/** The first `ticks` ticks of the seeded run as the engine runs them (in place), and the Rng after them. */
+function run(ticks: number, seed = 7): { events: VillageEvent[]; rng: Rng } {
   let state = createInitialState(catalog, defaultVillageSettings);
   const rng = Rng.fromSeed(seed);
   const events: VillageEvent[] = [];
@@ -35,8 +35,11 @@ function history(ticks: number, seed = 7): VillageEvent[] {
     state = result.state;
     events.push(...result.events);
   }
-  return events;
+  return { events, rng };
 }
+
+/** What a stream holds before the tick under test. */
+const history = (ticks: number) => run(ticks).events;
 
 const advance = (eager: boolean) => ({ type: 'advance_tick' as const, rng: scripted(eager) });
 
@@ -94,5 +97,12 @@ describe('the village decider', () => {
     expect(decider.decide(seeded(), state)).toEqual(once);
     expect(state).toEqual(before);
     given(decider, events).when(seeded()).then(once);
+  });
+
+  it('given the first ten hours of a run, when the next tick is decided, then it is the tick the engine itself runs next', () => {
+    const before = run(40);
+    const after = run(41);
+    expect(after.events.length).toBeGreaterThan(before.events.length);
+    given(decider, before.events).when({ type: 'advance_tick', rng: before.rng }).then(after.events.slice(before.events.length));
   });
 });
