@@ -86,7 +86,11 @@ export function channelLimits(config: VillageConfig): ChannelLimits {
 }
 
 /** Runs a hook; a failing hook is logged, never fatal to the work that called it. */
-export async function safely(context: VillageContext, action: () => Promise<void> | void | undefined, label: string): Promise<void> {
+export async function safely(
+  context: Pick<VillageContext, 'logger'>,
+  action: () => Promise<void> | void | undefined,
+  label: string,
+): Promise<void> {
   try {
     await action();
   } catch (error) {

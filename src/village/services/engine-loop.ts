@@ -16,6 +16,12 @@ import { VillageRun } from './world-run.js';
 
 const maxTicksPerStep = 96;
 
+/** What EngineLoop uses of the shared context. */
+export type EngineLoopContext = Pick<
+  VillageContext,
+  'config' | 'clock' | 'kv' | 'owner' | 'world' | 'store' | 'snapshots' | 'logger' | 'metrics' | 'queries' | 'queue' | 'hooks'
+>;
+
 export class EngineLoop {
   /** The engine's ownership lease of this world (one ticking engine per world across processes). */
   readonly lease: KvLease;
@@ -25,7 +31,7 @@ export class EngineLoop {
   private pendingJobs: RenderJobPayload[] = [];
 
   constructor(
-    private readonly context: VillageContext,
+    private readonly context: EngineLoopContext,
     private readonly runs: RunService,
   ) {
     this.lease = new KvLease({

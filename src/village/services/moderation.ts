@@ -8,8 +8,11 @@ export type ModerationVerb = 'flag' | 'hide' | 'restore';
 
 const eventOf: Record<ModerationVerb, ModerationEventType> = { flag: 'post_flagged', hide: 'post_hidden', restore: 'post_restored' };
 
+/** What ModerationService uses of the shared context. */
+export type ModerationContext = Pick<VillageContext, 'queries' | 'store'>;
+
 export class ModerationService {
-  constructor(private readonly context: VillageContext) {}
+  constructor(private readonly context: ModerationContext) {}
 
   async moderate(action: ModerationVerb, postId: number, reason: string | null): Promise<PostRow> {
     const { queries, store } = this.context;

@@ -14,8 +14,11 @@ import { channelLimits, safely, type VillageContext } from './context.js';
 
 export type JobOutcome = 'published' | 'rejected' | 'duplicate';
 
+/** What RenderWorkers uses of the shared context. */
+export type RenderContext = Pick<VillageContext, 'config' | 'llm' | 'logger' | 'metrics' | 'queries' | 'queue' | 'store' | 'hooks'>;
+
 export class RenderWorkers {
-  constructor(private readonly context: VillageContext) {}
+  constructor(private readonly context: RenderContext) {}
 
   private workerOptions(): JobWorkerOptions<RenderJobPayload> {
     return {

@@ -41,8 +41,11 @@ export interface RunStatus {
 export const controlKey = 'village.control';
 const lastReplayKey = 'village.last_replay';
 
+/** What RunService uses of the shared context. */
+export type RunContext = Pick<VillageContext, 'config' | 'kv' | 'store' | 'snapshots' | 'world' | 'queue' | 'llm' | 'queries'>;
+
 export class RunService {
-  constructor(private readonly context: VillageContext) {}
+  constructor(private readonly context: RunContext) {}
 
   async control(): Promise<RunControl | undefined> {
     return (await this.context.kv.get<RunControl>(controlKey))?.value;

@@ -39,11 +39,14 @@ export interface PlaceListing {
 
 const readPage = 2_000;
 
+/** What VillagerService uses of the shared context. */
+export type VillagersContext = Pick<VillageContext, 'snapshots' | 'store' | 'world' | 'queries'>;
+
 export class VillagerService {
   private readonly stateCache = new Map<string, { version: number; state: VillageState }>();
 
   constructor(
-    private readonly context: VillageContext,
+    private readonly context: VillagersContext,
     private readonly runs: RunService,
   ) {}
 
