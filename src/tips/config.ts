@@ -47,6 +47,10 @@ export const tipsConfigSchema = z
     llm_candidates: z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]).default(true),
     todoist_api_url: httpUrl.default('https://api.todoist.com/api/v1'),
     ics_window_days: z.coerce.number().int().min(1).max(366).default(30),
+    /** Limits of one iCalendar import, parsed in a worker thread: bytes, recurrence instances expanded, wall time. */
+    ics_max_bytes: z.coerce.number().int().min(1_000).default(2_000_000),
+    ics_max_expansions: z.coerce.number().int().min(100).default(100_000),
+    ics_timeout_ms: z.coerce.number().int().min(100).default(10_000),
     /** Policies that score every decision without serving it (see tips/domain/shadow.ts). */
     shadow_policies: z.array(z.enum(['linucb-v1', 'linucb-greedy', 'linucb-wide', 'uniform'])).default(['linucb-greedy', 'uniform']),
     /** The estimator whose lower bound must beat the incumbent's on-policy value to promote. */

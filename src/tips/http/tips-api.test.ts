@@ -230,8 +230,8 @@ for (const dialect of dialects) {
       });
       expect(bad.statusCode).toBe(400);
       expect(bad.headers['content-type']).toContain('application/problem+json');
-      expect(bad.json().detail).toMatch(/^ICS line 5: DTSTART/);
-      expect(bad.json().line).toBe(5);
+      expect(bad.json().detail).toMatch(/^ICS line 5 \(DTSTART\)/);
+      expect([bad.json().line, bad.json().property]).toEqual([5, 'DTSTART']);
     });
 
     it('given a Todoist account behind a loopback fake of API v1, then its active tasks import with projects, priorities and due times', async () => {

@@ -1,129 +1,154 @@
 /**
- * iCalendar import with ical.js: VEVENTs become calendar signals, recurrences (RRULE, RDATE, EXDATE and overridden
- * instances by RECURRENCE-ID) expanded within a window, times converted to UTC through their TZID (an IANA name via
- * Intl; otherwise the file's VTIMEZONE), floating and all-day times in the user's zone. A structural check runs first
- * so a malformed file is rejected with the line that broke it.
+ * iCalendar import with ical.js: VEVENTs become calendar signals, recurrences (RRULE, RDATE of DATE, DATE-TIME or
+ * PERIOD, EXDATE lists and overridden instances by RECURRENCE-ID) expanded within a window under a budget, times
+ * converted to UTC through their TZID (an IANA name via Intl, the file's VTIMEZONE, or a Windows zone name), floating
+ * times in the calendar's X-WR-TIMEZONE (else the user's zone), all-day times in the user's zone. VALARMs are ignored.
+ * Synchronous and unbounded in time by itself: the server runs it through ical-sandbox.ts, in a worker thread.
  */
 import ICAL from 'ical.js';
-import { ValidationError } from '../../core/errors.js';
 import type { CalendarSignal } from '../domain/events.js';
 import { isValidTimeZone, zonedTimeToEpoch } from '../domain/time.js';
+import { checkIcsStructure, type EventLines, IcsSyntaxError } from './ical-structure.js';
+import { windowsZoneToIana } from './windows-zones.js';
 
-export class IcsSyntaxError extends ValidationError {
-  readonly line: number;
-  constructor(line: number, reason: string) {
-    super(`ICS line ${line}: ${reason}`, { line });
-    this.name = 'IcsSyntaxError';
-    this.line = line;
-  }
-}
-
-interface ContentLine {
-  line: number;
-  text: string;
-}
-
-const contentLine = /^([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+=(?:"[^"]*"|[^";:,]*)(?:,(?:"[^"]*"|[^";:,]*))*)*):(.*)$/;
-const dateValue = /^\d{8}(T\d{6}Z?)?$/;
-const dateProperties = new Set(['DTSTART', 'DTEND', 'RECURRENCE-ID', 'EXDATE', 'RDATE', 'DUE']);
-
-/** Unfolds continuation lines and checks each content line, BEGIN/END nesting and date values. Throws IcsSyntaxError. */
-export function checkIcsStructure(text: string): ContentLine[] {
-  const physical = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-  const lines: ContentLine[] = [];
-  for (const [index, raw] of physical.entries()) {
-    if (/^[ \t]/.test(raw)) {
-      const previous = lines[lines.length - 1];
-      if (!previous) throw new IcsSyntaxError(index + 1, 'a continuation line with nothing to continue');
-      previous.text += raw.slice(1);
-      continue;
-    }
-    if (raw.trim() === '') continue;
-    lines.push({ line: index + 1, text: raw });
-  }
-  if (lines.length === 0) throw new IcsSyntaxError(1, 'the file is empty');
-  const stack: string[] = [];
-  for (const [index, { line, text: value }] of lines.entries()) {
-    const match = contentLine.exec(value);
-    if (!match) throw new IcsSyntaxError(line, `expected NAME[;PARAM=VALUE]:VALUE, got ${JSON.stringify(clipText(value))}`);
-    const name = (match[1] as string).toUpperCase();
-    const content = match[3] as string;
-    if (index === 0 && !(name === 'BEGIN' && content.toUpperCase() === 'VCALENDAR'))
-      throw new IcsSyntaxError(line, 'an iCalendar file starts with BEGIN:VCALENDAR');
-    if (name === 'BEGIN') stack.push(content.toUpperCase());
-    else if (name === 'END') {
-      const open = stack.pop();
-      if (open !== content.toUpperCase())
-        throw new IcsSyntaxError(line, open === undefined ? `END:${content} without a BEGIN` : `END:${content} closes BEGIN:${open}`);
-    } else if (stack.length === 0) throw new IcsSyntaxError(line, `${name} outside BEGIN:VCALENDAR ... END:VCALENDAR`);
-    else if (dateProperties.has(name) && stack[stack.length - 1] === 'VEVENT') {
-      const isPeriod = /VALUE=PERIOD/i.test(match[2] ?? '');
-      for (const part of content.split(',')) {
-        if (!isPeriod && !dateValue.test(part.trim()))
-          throw new IcsSyntaxError(line, `${name} has an invalid date or date-time ${JSON.stringify(clipText(part))}`);
-      }
-    } else if (name === 'RRULE' && !/(^|;)FREQ=(SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(;|$)/i.test(content))
-      throw new IcsSyntaxError(line, `RRULE needs a valid FREQ, got ${JSON.stringify(clipText(content))}`);
-  }
-  if (stack.length > 0)
-    throw new IcsSyntaxError((lines[lines.length - 1] as ContentLine).line, `BEGIN:${stack[stack.length - 1]} is never closed`);
-  return lines;
-}
-
-function clipText(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
+export { checkIcsStructure, IcsSyntaxError } from './ical-structure.js';
 
 export interface IcsImportOptions {
-  /** The user's zone, for floating and all-day times. */
+  /** The user's zone, for all-day times (and floating times when the file names no X-WR-TIMEZONE). */
   timeZone: string;
   /** Occurrences starting in [from, to) are imported. */
   from: number;
   to: number;
-  /** Guard against runaway rules. */
+  /** Occurrences kept per event. */
   maxOccurrencesPerEvent?: number;
+  /** Recurrence instances the whole file may expand (inside and before the window) before it is rejected. */
+  maxExpansions?: number;
+  /** When given, the line of the VEVENT being read is stored at index 0 (read by the sandbox on a time-out). */
+  progress?: Int32Array;
 }
 
-/** Parses an iCalendar text into calendar signals (without signal ids). Throws IcsSyntaxError naming the line. */
-export function parseIcs(text: string, options: IcsImportOptions): CalendarSignal[] {
-  const lines = checkIcsStructure(text);
+interface Zones {
+  user: string;
+  floating: string;
+}
+
+interface Budget {
+  left: number;
+  limit: number;
+}
+
+/** Parses an iCalendar text into calendar signals (without signal ids). Throws IcsSyntaxError naming the line and property. */
+export function parseIcs(input: string, options: IcsImportOptions): CalendarSignal[] {
+  const structure = checkIcsStructure(input);
   let root: ICAL.Component;
   try {
-    root = new ICAL.Component(ICAL.parse(text));
+    root = new ICAL.Component(ICAL.parse(structure.text));
   } catch (error) {
     const reason = (error as Error).message;
     const quoted = /"([^"]+)"/.exec(reason)?.[1];
-    const line = quoted === undefined ? undefined : lines.find((candidate) => candidate.text.includes(quoted))?.line;
-    throw new IcsSyntaxError(line ?? 1, reason);
+    const found = quoted === undefined ? undefined : structure.lines.find((candidate) => candidate.text.includes(quoted));
+    throw new IcsSyntaxError(found?.line ?? 1, /^[A-Za-z0-9_-]+/.exec(found?.text ?? '')?.[0] ?? 'VCALENDAR', reason);
   }
   const calendars = root.name === 'vcalendar' ? [root] : root.getAllSubcomponents('vcalendar');
+  const budget: Budget = { left: options.maxExpansions ?? 100_000, limit: options.maxExpansions ?? 100_000 };
   const out: CalendarSignal[] = [];
+  let eventIndex = 0;
   for (const calendar of calendars) {
     for (const zone of calendar.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(zone);
-    const events = calendar.getAllSubcomponents('vevent').map((component) => new ICAL.Event(component));
-    const masters = new Map<string, ICAL.Event>();
-    const exceptions: ICAL.Event[] = [];
-    for (const event of events) {
-      if (event.isRecurrenceException()) exceptions.push(event);
-      else masters.set(event.uid, event);
+    const zones = { user: options.timeZone, floating: calendarZone(calendar) ?? options.timeZone };
+    const entries = calendar.getAllSubcomponents('vevent').map((component) => {
+      component.removeAllSubcomponents('valarm');
+      const rdates = takeRdates(component);
+      const lines = structure.events[eventIndex++] ?? { line: 1, properties: new Map() };
+      return { event: new ICAL.Event(component), lines, rdates };
+    });
+    for (const entry of groupSeries(entries)) {
+      if (options.progress) Atomics.store(options.progress, 0, entry.lines.line);
+      out.push(...readEvent(entry, options, zones, budget));
     }
-    for (const exception of exceptions) {
-      const master = masters.get(exception.uid);
-      if (master) master.relateException(exception);
-      else masters.set(`${exception.uid}#${exception.recurrenceId?.toString()}`, exception);
-    }
-    for (const event of masters.values()) out.push(...expand(event, options));
   }
   return out.sort((a, b) => a.start - b.start || a.eventId.localeCompare(b.eventId));
 }
 
-function expand(event: ICAL.Event, options: IcsImportOptions): CalendarSignal[] {
+interface Rdate {
+  start: ICAL.Time;
+  end?: ICAL.Time;
+  duration?: ICAL.Duration;
+  tzid?: string;
+}
+
+interface Entry {
+  event: ICAL.Event;
+  lines: EventLines;
+  /** Expanded here rather than by ical.js, which cannot iterate PERIOD values. */
+  rdates: Rdate[];
+}
+
+function takeRdates(component: ICAL.Component): Rdate[] {
+  const out: Rdate[] = [];
+  for (const property of component.getAllProperties('rdate')) {
+    const tzid = property.getParameter('tzid');
+    const zone = typeof tzid === 'string' && tzid !== '' ? { tzid } : {};
+    for (const value of property.getValues() as unknown[]) {
+      if (value instanceof ICAL.Period) {
+        out.push({
+          start: value.start,
+          ...(value.end ? { end: value.end } : {}),
+          ...(value.duration ? { duration: value.duration } : {}),
+          ...zone,
+        });
+      } else if (value instanceof ICAL.Time) out.push({ start: value, ...zone });
+    }
+  }
+  component.removeAllProperties('rdate');
+  return out;
+}
+
+/** Masters with their RECURRENCE-ID overrides related; an override without its master stands alone. */
+function groupSeries(entries: Entry[]): Entry[] {
+  const masters = new Map<string, Entry>();
+  const exceptions: Entry[] = [];
+  for (const entry of entries) {
+    if (entry.event.isRecurrenceException()) exceptions.push(entry);
+    else masters.set(entry.event.uid, entry);
+  }
+  for (const exception of exceptions) {
+    const master = masters.get(exception.event.uid);
+    if (master) master.event.relateException(exception.event);
+    else masters.set(`${exception.event.uid}#${exception.event.recurrenceId?.toString()}`, exception);
+  }
+  return [...masters.values()];
+}
+
+function calendarZone(calendar: ICAL.Component): string | undefined {
+  const name = String(calendar.getFirstPropertyValue('x-wr-timezone') ?? '').trim();
+  if (name === '') return undefined;
+  if (isValidTimeZone(name)) return name;
+  return windowsZoneToIana(name);
+}
+
+function readEvent(entry: Entry, options: IcsImportOptions, zones: Zones, budget: Budget): CalendarSignal[] {
+  try {
+    return expand(entry, options, zones, budget);
+  } catch (error) {
+    if (error instanceof IcsSyntaxError) throw error;
+    const reason = (error as Error).message;
+    const property = ['RRULE', 'RDATE', 'EXDATE', 'RECURRENCE-ID', 'DTSTART', 'DTEND', 'DURATION'].find((name) =>
+      reason.toUpperCase().includes(name),
+    );
+    const line = (property === undefined ? undefined : entry.lines.properties.get(property)) ?? entry.lines.line;
+    throw new IcsSyntaxError(line, property ?? 'VEVENT', `could not be read: ${reason}`);
+  }
+}
+
+function expand(entry: Entry, options: IcsImportOptions, zones: Zones, budget: Budget): CalendarSignal[] {
+  const { event } = entry;
   if (!event.startDate) return [];
   const uid = event.uid || `${event.summary}@${event.startDate.toString()}`;
   const signal = (item: ICAL.Event, start: ICAL.Time, end: ICAL.Time | undefined, recurring: boolean): CalendarSignal => {
-    const startMs = toEpoch(start, tzidOf(item, 'dtstart') ?? tzidOf(event, 'dtstart'), options.timeZone);
+    const startMs = toEpoch(start, tzidOf(item, 'dtstart') ?? tzidOf(event, 'dtstart'), zones);
     const endMs = end
-      ? toEpoch(end, tzidOf(item, 'dtend') ?? tzidOf(item, 'dtstart') ?? tzidOf(event, 'dtstart'), options.timeZone)
+      ? toEpoch(end, tzidOf(item, 'dtend') ?? tzidOf(item, 'dtstart') ?? tzidOf(event, 'dtstart'), zones)
       : startMs + (start.isDate ? 86_400_000 : 0);
     const transparent = String(item.component.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT';
     const cancelled = String(item.component.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED';
@@ -137,14 +162,26 @@ function expand(event: ICAL.Event, options: IcsImportOptions): CalendarSignal[] 
       source: 'ics',
     };
   };
-  if (!event.isRecurring()) {
+  const inWindow = (candidate: CalendarSignal) => candidate.end > options.from && candidate.start < options.to;
+  if (!event.isRecurring() && entry.rdates.length === 0) {
     const one = signal(event, event.startDate, event.endDate, false);
-    return one.end > options.from && one.start < options.to ? [one] : [];
+    return inWindow(one) ? [one] : [];
   }
   const out: CalendarSignal[] = [];
+  if (!event.isRecurring()) {
+    const first = signal(event, event.startDate, event.endDate, true);
+    if (inWindow(first)) out.push(first);
+  }
+  out.push(...expandRdates(entry, signal(event, event.startDate, event.endDate, true), zones, budget).filter(inWindow));
+  if (!event.isRecurring()) return out;
   const iterator = event.iterator();
   const limit = options.maxOccurrencesPerEvent ?? 1_000;
-  for (let count = 0; count < 20_000; count++) {
+  for (;;) {
+    if (budget.left-- <= 0) {
+      const property = entry.lines.properties.has('RRULE') ? 'RRULE' : 'RDATE';
+      const line = entry.lines.properties.get(property) ?? entry.lines.line;
+      throw new IcsSyntaxError(line, property, `the recurrences expand past the limit of ${budget.limit} occurrences`);
+    }
     const next = iterator.next();
     if (!next) break;
     const details = event.getOccurrenceDetails(next);
@@ -156,13 +193,51 @@ function expand(event: ICAL.Event, options: IcsImportOptions): CalendarSignal[] 
   return out;
 }
 
+function expandRdates(entry: Entry, master: CalendarSignal, zones: Zones, budget: Budget): CalendarSignal[] {
+  const masterTzid = tzidOf(entry.event, 'dtstart');
+  const excluded = new Set<number>();
+  for (const property of entry.event.component.getAllProperties('exdate')) {
+    const tzid = property.getParameter('tzid');
+    for (const value of property.getValues() as unknown[])
+      if (value instanceof ICAL.Time) excluded.add(toEpoch(value, typeof tzid === 'string' && tzid !== '' ? tzid : masterTzid, zones));
+  }
+  const out: CalendarSignal[] = [];
+  for (const rdate of entry.rdates) {
+    if (budget.left-- <= 0)
+      throw new IcsSyntaxError(
+        entry.lines.properties.get('RDATE') ?? entry.lines.line,
+        'RDATE',
+        `the recurrences expand past the limit of ${budget.limit} occurrences`,
+      );
+    const start = toEpoch(rdate.start, rdate.tzid ?? masterTzid, zones);
+    if (excluded.has(start)) continue;
+    const end = rdate.end
+      ? toEpoch(rdate.end, rdate.tzid ?? masterTzid, zones)
+      : rdate.duration
+        ? start + rdate.duration.toSeconds() * 1000
+        : start + (master.end - master.start);
+    out.push({
+      ...master,
+      eventId: master.eventId.replace(/@[^@]*$/, `@${new Date(start).toISOString()}`),
+      start,
+      end: Math.max(end, start),
+      allDay: rdate.start.isDate,
+      busy: master.busy && !rdate.start.isDate,
+    });
+  }
+  return out;
+}
+
 function tzidOf(event: ICAL.Event, property: string): string | undefined {
   const value = event.component.getFirstProperty(property)?.getParameter('tzid');
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** UTC milliseconds of an ical.js time: `Z` times as they are, a TZID through Intl (or the file's VTIMEZONE), else the user's zone. */
-function toEpoch(time: ICAL.Time, tzid: string | undefined, fallbackZone: string): number {
+/**
+ * UTC milliseconds of an ical.js time: `Z` times as they are; a TZID through Intl, the file's VTIMEZONE or the Windows
+ * zone table; a floating time in the calendar's zone; an all-day time in the user's zone.
+ */
+function toEpoch(time: ICAL.Time, tzid: string | undefined, zones: Zones): number {
   const wall = {
     year: time.year,
     month: time.month,
@@ -171,12 +246,15 @@ function toEpoch(time: ICAL.Time, tzid: string | undefined, fallbackZone: string
     minute: time.isDate ? 0 : time.minute,
     second: time.isDate ? 0 : time.second,
   };
-  if (!time.isDate && time.zone === ICAL.Timezone.utcTimezone)
-    return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-  if (!time.isDate && tzid !== undefined) {
+  if (time.isDate) return zonedTimeToEpoch(wall, zones.user);
+  if (time.zone === ICAL.Timezone.utcTimezone) return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  if (tzid !== undefined) {
     const zone = tzid.replace(/^\/+/, '');
     if (isValidTimeZone(zone)) return zonedTimeToEpoch(wall, zone);
-    if (time.zone && time.zone !== ICAL.Timezone.localTimezone && time.zone.tzid !== 'floating') return time.toUnixTime() * 1000;
+    if (time.zone && time.zone !== ICAL.Timezone.localTimezone && time.zone.tzid !== 'floating' && time.zone.component)
+      return time.toUnixTime() * 1000;
+    const windows = windowsZoneToIana(zone);
+    if (windows) return zonedTimeToEpoch(wall, windows);
   }
-  return zonedTimeToEpoch(wall, fallbackZone);
+  return zonedTimeToEpoch(wall, zones.floating);
 }

@@ -1,7 +1,7 @@
 /** Integrations: iCalendar import, Todoist import (pasted token or the vaulted OAuth token) and the Todoist OAuth flow. */
 import { randomBytes } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { parseIcs } from '../integrations/ical.js';
+import { parseIcsBounded } from '../integrations/ical-sandbox.js';
 import { fetchTodoistTasks } from '../integrations/todoist.js';
 import { exchangeTodoistCode, revokeTodoistToken, todoistAuthorizeUrl } from '../integrations/todoist-oauth.js';
 import { saveOAuthState, takeOAuthState } from '../read-model/oauth-states.js';
@@ -19,11 +19,12 @@ export interface ImportResult {
 export async function importIcs(context: TipsContext, userId: string, text: string): Promise<ImportResult> {
   const state = await context.states.load(userId);
   const now = context.clock.now();
-  const signals = parseIcs(text, {
-    timeZone: timeZoneOf(context, state),
-    from: now - 24 * 60 * minute,
-    to: now + context.config.ics_window_days * 24 * 60 * minute,
-  });
+  const { config } = context;
+  const signals = await parseIcsBounded(
+    text,
+    { timeZone: timeZoneOf(context, state), from: now - 24 * 60 * minute, to: now + config.ics_window_days * 24 * 60 * minute },
+    { maxBytes: config.ics_max_bytes, maxExpansions: config.ics_max_expansions, timeoutMs: config.ics_timeout_ms },
+  );
   const signalIds = await recordSignals(
     context,
     userId,

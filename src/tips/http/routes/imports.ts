@@ -6,13 +6,17 @@ import { formAction } from '../respond.js';
 import type { ServiceFor } from '../service-for.js';
 
 const tags = ['tips'];
+/** Above the parser's own size limit, so an oversized calendar gets the parser's 400 naming the line. */
+const icsBodyLimit = 16 * 1024 * 1024;
 
 export function importRoutes(serviceFor: ServiceFor): FastifyPluginAsyncZod {
   return async (app) => {
     // Scoped to this plugin: iCalendar bodies for the import API (HTML forms are parsed by the web kit).
-    app.addContentTypeParser('text/calendar', { parseAs: 'string' }, (_request, body, done) => done(null, String(body)));
+    app.addContentTypeParser('text/calendar', { parseAs: 'string', bodyLimit: icsBodyLimit }, (_request, body, done) =>
+      done(null, String(body)),
+    );
 
-    app.post('/tips/import/ics', { schema: { hide: true, body: icsFormSchema } }, async (request, reply) =>
+    app.post('/tips/import/ics', { bodyLimit: icsBodyLimit, schema: { hide: true, body: icsFormSchema } }, async (request, reply) =>
       formAction(reply, async () => {
         const result = await serviceFor(request).importIcs(request.body.ics);
         return `Imported ${result.imported} calendar entries.`;
@@ -29,6 +33,7 @@ export function importRoutes(serviceFor: ServiceFor): FastifyPluginAsyncZod {
     app.post(
       '/api/tips/import/ics',
       {
+        bodyLimit: icsBodyLimit,
         schema: {
           tags,
           summary: 'Import an iCalendar file (text/calendar body, or JSON { ics }); a malformed file is a 400 naming the line',
