@@ -5,7 +5,7 @@
 import type { ProductModule } from '../web/product-module.js';
 import { createOidcAccounts } from './accounts/oidc.js';
 import { tipsUpcasters } from './domain/events.js';
-import { tipsRoutes } from './http/tips-routes.js';
+import { tipsRoutes } from './http/routes/index.js';
 import { decisionLogProjection } from './read-model/decision-log.js';
 import { tipsMigrations } from './read-model/migrations.js';
 import { TipsService } from './services/index.js';

@@ -189,9 +189,11 @@ export function createOidcAccounts(settings: TipsConfig, clock: Clock): OidcAcco
 
   const plugin: FastifyPluginAsyncZod = async (app) => {
     sessionHooks(app, scope);
-    app.get('/tips/login', { schema: { hide: true } }, async (_request, reply) => startLogin(scope, reply));
-    app.get('/tips/login/callback', { schema: { hide: true, querystring: z.record(z.string(), z.string()) } }, async (request, reply) =>
-      completeLogin(scope, request, request.query, reply),
+    app.get('/tips/login', { schema: { hide: true }, config: { access: 'public' } }, async (_request, reply) => startLogin(scope, reply));
+    app.get(
+      '/tips/login/callback',
+      { schema: { hide: true, querystring: z.record(z.string(), z.string()) }, config: { access: 'public' } },
+      async (request, reply) => completeLogin(scope, request, request.query, reply),
     );
     app.post('/tips/logout', { schema: { hide: true } }, async (_request, reply) =>
       reply.header('set-cookie', cookieHeader(sessionCookie, '', { path: '/', maxAgeSeconds: 0 })).redirect('/tips/login', 303),

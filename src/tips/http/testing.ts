@@ -12,7 +12,7 @@ import { tipsUpcasters } from '../domain/events.js';
 import { decisionLogProjection } from '../read-model/decision-log.js';
 import { tipsMigrations } from '../read-model/migrations.js';
 import { TipsService } from '../services/index.js';
-import { tipsRoutes } from './tips-routes.js';
+import { tipsRoutes } from './routes/index.js';
 
 export interface TipsHarness {
   app: FastifyInstance;

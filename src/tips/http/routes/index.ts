@@ -4,19 +4,19 @@
  * plugin comes first so every route runs as the session's user.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { TipsService } from '../services/index.js';
-import { accountRoutes } from './routes/account.js';
-import { assetRoutes } from './routes/assets.js';
-import { consentRoutes } from './routes/consents.js';
-import { decisionRoutes } from './routes/decisions.js';
-import { importRoutes } from './routes/imports.js';
-import { signalRoutes } from './routes/signals.js';
-import { tipRoutes } from './routes/tip.js';
-import { todoistRoutes } from './routes/todoist.js';
-import { trustRoutes } from './routes/trust.js';
-import type { ServiceFor } from './service-for.js';
+import type { TipsService } from '../../services/index.js';
+import type { ServiceFor } from '../service-for.js';
+import { accountRoutes } from './account.js';
+import { assetRoutes } from './assets.js';
+import { consentRoutes } from './consents.js';
+import { decisionRoutes } from './decisions.js';
+import { importRoutes } from './imports.js';
+import { signalRoutes } from './signals.js';
+import { tipRoutes } from './tip.js';
+import { todoistRoutes } from './todoist.js';
+import { trustRoutes } from './trust.js';
 
-export type { ServiceFor } from './service-for.js';
+export type { ServiceFor } from '../service-for.js';
 
 export function tipsRoutes(source: TipsService | ServiceFor, options: { accounts?: FastifyPluginAsyncZod } = {}): FastifyPluginAsyncZod {
   const serviceFor: ServiceFor = typeof source === 'function' ? source : () => source;
