@@ -69,23 +69,34 @@ async function decideCommand(
 }
 
 /** The open tip, or a new decision. Two requests at once get one decision: the later one serves the earlier's. */
+/** What `plan` leaves to write: nothing (quiet, or an open tip already shown or not to be shown), a mark, or a decision. */
+function needsWrite(next: Plan, options: NextOptions): boolean {
+  if (next.kind === 'quiet') return false;
+  return next.kind === 'decide' || (options.show === true && next.decision.shownAt === undefined);
+}
+
+function served(next: Plan, state: TipsState): NextResult {
+  if (next.kind === 'quiet') return { status: 'quiet', reason: next.reason };
+  const decisionId = next.kind === 'open' ? next.decision.decisionId : (state.decisionOrder.at(-1) as string);
+  return { status: 'tip', decision: state.decisions.get(decisionId) as TrackedDecision, fresh: next.kind === 'decide' };
+}
+
+/** The open tip, or a new decision. Two requests at once get one decision: the later one serves the earlier's. */
 export async function nextTip(context: TipsContext, userId: string, options: NextOptions = {}): Promise<NextResult> {
-  const last: { plan?: Plan } = {};
+  // Most requests read: the open tip, already shown, or quiet hours. They need no command.
+  const cached = await context.states.load(userId);
+  const first = plan(context, cached, context.clock.now(), options.ask ?? false);
+  if (!needsWrite(first, options)) return served(first, cached);
+  const last: { plan: Plan } = { plan: first };
   const result = await runCommand(context, userId, async (state) => {
     const now = context.clock.now();
     const next = plan(context, state, now, options.ask ?? false);
     last.plan = next;
-    if (next.kind === 'quiet') return undefined;
-    if (next.kind === 'open')
-      return options.show && next.decision.shownAt === undefined
-        ? { type: 'show_tip', decisionId: next.decision.decisionId, at: now }
-        : undefined;
+    if (!needsWrite(next, options)) return undefined;
+    if (next.kind === 'open') return { type: 'show_tip', decisionId: next.decision.decisionId, at: now };
     return decideCommand(context, userId, state, now, options);
   });
-  const served = last.plan as Plan;
-  if (served.kind === 'quiet') return { status: 'quiet', reason: served.reason };
-  const decisionId = served.kind === 'open' ? served.decision.decisionId : (result.state.decisionOrder.at(-1) as string);
-  return { status: 'tip', decision: result.state.decisions.get(decisionId) as TrackedDecision, fresh: served.kind === 'decide' };
+  return served(last.plan, result.state);
 }
 
 export async function markShown(context: TipsContext, userId: string, decisionId: string): Promise<TrackedDecision> {
