@@ -111,6 +111,7 @@ describe('GGUF checks', () => {
 
   it('exports the factory the gateway imports on demand', () => {
     expectTypeOf(createLocalProvider).toExtend<LocalProviderFactory>();
+    expect(createLocalProvider).toBeTypeOf('function');
   });
 
   it('reports a missing runtime with the install command', async () => {
