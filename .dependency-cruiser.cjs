@@ -4,6 +4,8 @@
  */
 const root = '(?:^|/)src/';
 const products = '(village|chat|tips)';
+/** Our own source (here or in the lint fixtures), not a package's `src/`. */
+const productTree = '^(?:test/lint/fixtures/)?src/';
 const ioModules = [
   '^(node:)?(fs|fs/promises|net|tls|http|https|http2|dgram|dns|child_process|cluster|worker_threads|readline|os|process)$',
   '(^|/)node_modules/(better-sqlite3|pg|pg-pool|kysely|@nats-io/[^/]+|ai|@ai-sdk/[^/]+|node-llama-cpp|fastify|pino|undici|openai)/',
@@ -74,6 +76,33 @@ module.exports = {
       severity: 'error',
       from: { path: `${root}web/` },
       to: { path: `${root}(village|chat|tips)/|${root}cli\\.ts$|${root}server\\.ts$` },
+    },
+    {
+      name: 'product-http-uses-its-own-rooms',
+      comment:
+        "A product's http/ imports only its own services/, read-model/, domain/ and config.ts, the web kit and core: not " +
+        'store, messaging or llm directly (services do that), not another product, not its other sub-rooms. Test harnesses ' +
+        'under http/ (testing.ts, testing/) wire real components and are exempt.',
+      severity: 'error',
+      from: { path: `${root}${products}/http/`, pathNot: `${root}${products}/http/testing(/|\\.tsx?$)` },
+      to: {
+        path: `${productTree}`,
+        pathNot: [`${root}$1/(http|services|read-model|domain)/`, `${root}$1/config\\.ts$`, `${root}(web|core)/`],
+      },
+    },
+    {
+      name: 'domain-imports-only-domain-and-core',
+      comment: "A product's domain/ imports only its own domain/ and core (and pure libraries, see domain-is-pure).",
+      severity: 'error',
+      from: { path: `${root}${products}/domain/` },
+      to: { path: `${productTree}`, pathNot: [`${root}$1/domain/`, `${root}core/`] },
+    },
+    {
+      name: 'read-model-below-services-and-http',
+      comment: "A product's read-model/ (projections, queries, migrations) never imports its services/ or http/.",
+      severity: 'error',
+      from: { path: `${root}${products}/read-model/` },
+      to: { path: `${root}$1/(http|services)/` },
     },
     {
       name: 'no-circular',

@@ -28,5 +28,5 @@ describe('no dialect branch outside src/store and src/messaging', () => {
 
   it('finds none in the real source tree', () => {
     expect(findDialectBranches(at('../..'))).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -45,13 +45,13 @@ describe('import rules (npm run lint)', () => {
       .map((violation) => violation.from.split('/').pop());
     expect(flagged.sort()).toEqual(['calls-the-model.ts', 'opens-sockets.ts', 'queries-database.ts', 'reads-files.ts']);
     expect(violations.some((violation) => violation.from.endsWith('pure.ts'))).toBe(false);
-  });
+  }, 120_000);
 
   it("fail when a product reaches into another product's internals instead of its index.ts", async () => {
     const { violations } = await cruise('test/lint/fixtures/src');
     const crossing = violations.filter((violation) => violation.rule.name === 'products-use-each-other-through-index');
     expect(crossing.map((violation) => violation.from.split('/').pop())).toEqual(['reaches-into-village.ts']);
-  });
+  }, 120_000);
 
   it("let core/config.ts compose the products' config sections, and fail a section that imports our code", async () => {
     const { violations } = await cruise('test/lint/fixtures/src');
@@ -60,7 +60,29 @@ describe('import rules (npm run lint)', () => {
     expect(leaves.map((violation) => `${violation.from.split('/').slice(-2).join('/')} -> ${violation.to.split('/').pop()}`)).toEqual([
       'tips/config.ts -> math.ts',
     ]);
-  });
+  }, 120_000);
+
+  it("fail when a product's http/ reaches past its services and read model, or its domain or read model reaches up", async () => {
+    const { violations } = await cruise('test/lint/fixtures/src');
+    const skeleton = violations
+      .filter((violation) =>
+        ['product-http-uses-its-own-rooms', 'domain-imports-only-domain-and-core', 'read-model-below-services-and-http'].includes(
+          violation.rule.name,
+        ),
+      )
+      .map(
+        (violation) =>
+          `${violation.rule.name}: ${violation.from.split('/').slice(-2).join('/')} -> ${violation.to.split('/').slice(-2).join('/')}`,
+      );
+    expect(skeleton.sort()).toEqual([
+      'domain-imports-only-domain-and-core: domain/calls-a-service.ts -> services/tips.ts',
+      'domain-imports-only-domain-and-core: domain/calls-the-model.ts -> llm/gateway.ts',
+      'product-http-uses-its-own-rooms: routes/reaches-into-store.ts -> store/adapter.ts',
+      'product-http-uses-its-own-rooms: routes/reaches-into-village.ts -> village/index.ts',
+      'read-model-below-services-and-http: read-model/imports-http.ts -> routes/uses-own-rooms.ts',
+    ]);
+    expect(violations.some((violation) => violation.from.endsWith('uses-own-rooms.ts'))).toBe(false);
+  }, 120_000);
 
   it('pass for the real source tree', async () => {
     const { exitCode, violations } = await cruise('src');
