@@ -8,6 +8,7 @@ import { AppError, isAppError, ValidationError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
 import { version } from './core/version.js';
 import { redactUrl } from './store/database.js';
+import { storageErrorOf } from './store/storage-errors.js';
 import type { ProcessRole } from './web/product-module.js';
 
 const usage = `koivulahti ${version} — a Finnish village simulation, a roleplay engine and a one-tip recommender
@@ -212,9 +213,21 @@ export async function main(argv: string[], environment: Record<string, string | 
     await command({ environment: commandEnvironment, overrides, values });
     return 0;
   } catch (error) {
-    if (isAppError(error)) console.error(`koivulahti: ${error.code}: ${error.message}`);
+    const known = isAppError(error) ? error : storageFailure(error, commandEnvironment, overrides);
+    if (known) console.error(`koivulahti: ${known.code}: ${known.message}`);
     else console.error(`koivulahti: ${(error as Error).stack ?? String(error)}`);
     return 1;
+  }
+}
+
+/** A raw driver error from the configured store, named with its file or server (undefined for anything else). */
+function storageFailure(error: unknown, environment: Record<string, string | undefined>, overrides: Record<string, string | undefined>) {
+  try {
+    const { database } = loadConfig(environment, overrides);
+    const location = database.url ? redactUrl(database.url) : database.sqlite_path;
+    return storageErrorOf(error, location, { sqlitePath: database.url ? undefined : database.sqlite_path });
+  } catch {
+    return undefined;
   }
 }
 

@@ -42,8 +42,15 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function openConfiguredDatabase(config: Config): Promise<StoreDatabase> {
-  return openDatabase({ url: config.database.url, sqlitePath: config.database.sqlite_path, poolSize: config.database.pool_size });
+export function openConfiguredDatabase(config: Config, logger?: Logger): Promise<StoreDatabase> {
+  return openDatabase({
+    url: config.database.url,
+    sqlitePath: config.database.sqlite_path,
+    poolSize: config.database.pool_size,
+    // The pool replaces a failed connection on the next query; /ready reports the database until one succeeds.
+    onConnectionError: (error) =>
+      logger?.warn({ code: (error as { code?: string }).code, reason: error.message }, 'a PostgreSQL connection failed'),
+  });
 }
 
 /** Applies pending migrations and closes the database again. */
@@ -57,7 +64,7 @@ export async function migrate(config: Config): Promise<MigrationReport> {
 }
 
 export async function openRuntime(config: Config, logger: Logger, metrics = new Metrics()): Promise<Runtime> {
-  const database = await openConfiguredDatabase(config);
+  const database = await openConfiguredDatabase(config, logger);
   try {
     const report = await runMigrations(database, allMigrations);
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');

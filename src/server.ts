@@ -10,8 +10,10 @@ import type { Logger } from './core/logger.js';
 import { version } from './core/version.js';
 import { KvLease, OutboxRelay, runUnderLease } from './messaging/index.js';
 import { products } from './products.js';
-import { openRuntime, type Runtime } from './runtime.js';
+import { readinessChecks } from './readiness.js';
+import { allMigrations, openRuntime, type Runtime } from './runtime.js';
 import { createApp } from './web/app.js';
+import { Startup } from './web/health/startup.js';
 import { type ProcessRole, processRoles } from './web/product-module.js';
 
 export interface RunningServer {
@@ -37,6 +39,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   try {
     const services = runtime.services();
     const serveProducts = roles.includes('api');
+    const startup = new Startup();
     app = await createApp(
       {
         config,
@@ -47,6 +50,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         storeKind: runtime.database.dialect,
         busKind: runtime.messaging.kind,
         metrics: runtime.metrics,
+        readiness: readinessChecks(runtime, allMigrations, { leases: roles.includes('engine') }),
+        startup,
       },
       {
         routes: serveProducts ? products.map((product) => product.routes(services)) : [],
@@ -56,6 +61,12 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       },
     );
     await app.listen({ host: config.server.host, port: config.server.port });
+    const startTasks = serveProducts
+      ? products.flatMap((product) =>
+          product.start ? [{ name: product.name, run: () => product.start?.(services) ?? Promise.resolve() }] : [],
+        )
+      : [];
+    startup.run(startTasks).catch((error: unknown) => logger.error({ err: error }, 'start-up failed; /ready stays 503'));
     for (const role of roles) {
       if (role === 'api') continue;
       for (const product of products) {

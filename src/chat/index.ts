@@ -64,11 +64,12 @@ function villagerSource(runtime: ProductServices): VillagerSource {
 export const chatModule: ProductModule = {
   name: 'chat',
   migrations: chatMigrations,
+  /** After listen: the tokenizer import and the stop-control subscription (requests wait for it). */
+  start: (runtime) => chatApp(runtime).init(),
   routes(runtime) {
     const chat = chatApp(runtime);
     const routes = chatRoutes(chat);
     return async (app, options) => {
-      await chat.init();
       app.addHook('onClose', async () => chat.close());
       await routes(app, options);
     };

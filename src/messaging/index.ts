@@ -9,7 +9,7 @@ import { type Logger, silentLogger } from '../core/logger.js';
 import type { StoreDatabase } from '../store/database.js';
 import type { StoreMigration } from '../store/migrations.js';
 import { MemoryEventBus } from './memory/memory-event-bus.js';
-import { connectNats } from './nats/nats-connection.js';
+import { checkNats, connectNats } from './nats/nats-connection.js';
 import { NatsEventBus } from './nats/nats-event-bus.js';
 import { NatsJobQueue } from './nats/nats-job-queue.js';
 import { NatsKvStore } from './nats/nats-kv-store.js';
@@ -20,7 +20,7 @@ import { kvStoreMigrations, SqlKvStore } from './sql/sql-kv-store.js';
 
 export { MemoryEventBus } from './memory/memory-event-bus.js';
 export { topicMatches } from './names.js';
-export { connectNats, MessagingUnavailableError } from './nats/nats-connection.js';
+export { checkNats, connectionState, connectNats, MessagingUnavailableError } from './nats/nats-connection.js';
 export { NatsEventBus } from './nats/nats-event-bus.js';
 export { NatsJobQueue } from './nats/nats-job-queue.js';
 export { NatsKvStore } from './nats/nats-kv-store.js';
@@ -52,7 +52,7 @@ export async function createMessaging(options: MessagingOptions): Promise<Messag
   const queueOptions = { ...options.queue, clock, logger: logger.child({ module: 'job-queue' }) };
   if (options.natsUrl) {
     const prefix = options.natsPrefix ?? 'koivulahti';
-    const connection = await connectNats(options.natsUrl);
+    const connection = await connectNats(options.natsUrl, { logger: logger.child({ module: 'nats' }) });
     const queue = new NatsJobQueue(connection, { ...queueOptions, prefix });
     const bus = new NatsEventBus(connection, { prefix, logger: logger.child({ module: 'event-bus' }) });
     const kv = new NatsKvStore(connection, { prefix, clock });
@@ -61,13 +61,15 @@ export async function createMessaging(options: MessagingOptions): Promise<Messag
       queue,
       bus,
       kv,
+      check: () => checkNats(connection),
       close: () => closeAll([queue, bus, kv], connection),
     };
   }
   const queue = new SqlJobQueue(options.database, queueOptions);
   const bus = new MemoryEventBus({ logger: logger.child({ module: 'event-bus' }) });
   const kv = new SqlKvStore(options.database, { clock });
-  return { kind: 'memory', queue, bus, kv, close: () => closeAll([queue, bus, kv]) };
+  // Embedded, the queue and kv live in the store's database, which has its own readiness check.
+  return { kind: 'memory', queue, bus, kv, check: async () => undefined, close: () => closeAll([queue, bus, kv]) };
 }
 
 /** Closes the adapters, then the connection they share. The database stays open: it belongs to the store. */

@@ -122,5 +122,7 @@ export interface Messaging {
   queue: JobQueue;
   bus: EventBus;
   kv: KvStore;
+  /** Resolves when the transport is usable now (NATS: connected and answering a ping); rejects with the reason. */
+  check(): Promise<void>;
   close(): Promise<void>;
 }

@@ -56,7 +56,10 @@ function openSqlite(path: string): StoreDatabase {
   try {
     connection = new SqliteDatabase(path);
   } catch (error) {
-    throw new AppError('store_unavailable', `cannot open SQLite database at ${path}: ${(error as Error).message}`, { cause: error });
+    throw (
+      storageErrorOf(error, path, { sqlitePath: path }) ??
+      new AppError('store_unavailable', `cannot open SQLite database at ${path}: ${(error as Error).message}`, { cause: error })
+    );
   }
   try {
     connection.pragma('journal_mode = WAL');
@@ -65,7 +68,7 @@ function openSqlite(path: string): StoreDatabase {
     connection.pragma('synchronous = NORMAL');
   } catch (error) {
     connection.close();
-    throw storageErrorOf(error, path) ?? error;
+    throw storageErrorOf(error, path, { sqlitePath: path }) ?? error;
   }
   const db = new Kysely({ dialect: new SafeRollbackSqliteDialect({ database: connection }) });
   return { db, dialect: 'sqlite', adapter: sqliteAdapter, destroy: () => db.destroy() };
@@ -94,6 +97,9 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   const config: pg.PoolConfig = {
     connectionString: url,
     max: options.poolSize ?? 10,
+    // Without a limit a query waits forever for a connection while the server is unreachable.
+    connectionTimeoutMillis: 5_000,
+    application_name: 'koivulahti',
     // int8 (positions, epoch milliseconds) fits a JavaScript number for the next 285,000 years.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -8,6 +8,8 @@
  * - `storage_corrupt`: SQLITE_CORRUPT*, SQLITE_NOTADB, PostgreSQL XX001 / XX002.
  * - `store_unavailable`: SQLITE_IOERR*, a PostgreSQL connection that failed or was terminated.
  */
+import { accessSync, constants, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { AppError, type ErrorCode } from '../core/errors.js';
 
 interface DriverError {
@@ -16,15 +18,16 @@ interface DriverError {
   cause?: unknown;
 }
 
+// Class 08 (connection exception), 57P0x (the server shut down or is starting), 28xxx (the login was refused), 3D000
+// (no such database), 53300 (too many connections), and the socket errors of a cut link.
 const postgresConnectionCodes = new Set([
   '57P01',
   '57P02',
   '57P03',
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
+  '28000',
+  '28P01',
+  '3D000',
+  '53300',
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -56,9 +59,10 @@ function messageOf(error: DriverError): string {
 function classify(error: DriverError): ErrorCode | undefined {
   const code = codeOf(error);
   if (code === 'SQLITE_FULL' || code === '53100') return 'storage_full';
+  // SQLITE_CANTOPEN: the file or its directory cannot be opened for writing (permissions, a read-only mount).
   if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === '25006') return 'storage_read_only';
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code === 'XX001' || code === 'XX002') return 'storage_corrupt';
-  if (code.startsWith('SQLITE_IOERR') || postgresConnectionCodes.has(code)) return 'store_unavailable';
+  if (code.startsWith('SQLITE_IOERR') || postgresConnectionCodes.has(code) || /^08...$/.test(code)) return 'store_unavailable';
   if (code === '' && postgresConnectionMessages.test(messageOf(error))) return 'store_unavailable';
   return undefined;
 }
@@ -78,16 +82,47 @@ const what: Partial<Record<ErrorCode, string>> = {
 };
 
 /**
+ * SQLite reports a failed write as SQLITE_IOERR_WRITE ("disk I/O error") whatever the reason; the file system says
+ * which: no free blocks left (full), or no write permission (a read-only mount, an immutable file).
+ */
+function diagnoseSqliteIoError(path: string): { code: ErrorCode; why: string } | undefined {
+  try {
+    const stats = statfsSync(dirname(path));
+    if (stats.bavail === 0) return { code: 'storage_full', why: 'no free space left on the file system' };
+  } catch {
+    // statfs unavailable: fall through to the permission check
+  }
+  for (const file of [path, `${path}-wal`, dirname(path)]) {
+    try {
+      accessSync(file, constants.W_OK);
+    } catch (error) {
+      const errno = (error as { code?: string }).code;
+      if (errno === 'ENOENT') continue;
+      return { code: 'storage_read_only', why: `${file} is not writable (${errno})` };
+    }
+  }
+  return undefined;
+}
+
+/**
  * The storage failure inside `error` (its cause chain included), as an AppError naming `location` (the SQLite file or
  * the redacted PostgreSQL URL); undefined when the error is not a storage failure. AppErrors pass through unchanged.
+ * With `sqlitePath`, an I/O error is diagnosed further (full or read-only) from the file system.
  */
-export function storageErrorOf(error: unknown, location: string): AppError | undefined {
+export function storageErrorOf(error: unknown, location: string, options: { sqlitePath?: string } = {}): AppError | undefined {
   if (error instanceof AppError) return undefined;
   for (const candidate of driverErrors(error)) {
-    const code = classify(candidate);
+    let code = classify(candidate);
     if (code === undefined) continue;
     const driverCode = codeOf(candidate);
-    const cause = `${driverCode ? `${driverCode}: ` : ''}${messageOf(candidate)}`;
+    let cause = `${driverCode ? `${driverCode}: ` : ''}${messageOf(candidate)}`;
+    if (driverCode.startsWith('SQLITE_IOERR') && options.sqlitePath && options.sqlitePath !== ':memory:') {
+      const diagnosis = diagnoseSqliteIoError(options.sqlitePath);
+      if (diagnosis) {
+        code = diagnosis.code;
+        cause = `${cause}: ${diagnosis.why}`;
+      }
+    }
     return new AppError(code, `the database ${location} ${what[code]} (${cause}); ${advice[code]}`, {
       cause: error,
       details: { location, driverCode: driverCode || undefined },

@@ -10,6 +10,7 @@ import { redactUrl } from '../store/database.js';
 import { storageErrorOf } from '../store/storage-errors.js';
 import type { WebContext } from './context.js';
 import { healthRoutes } from './health/health.js';
+import { readyRoutes } from './health/ready.js';
 import { createHostGuard } from './host-guard/host-guard.js';
 import { metricsRoutes } from './metrics/metrics-route.js';
 import { registerOpenApi } from './openapi/openapi.js';
@@ -40,6 +41,9 @@ export interface CreateAppOptions {
   /** Stream categories whose live events anyone may follow (`/stream?topics=world`); every other topic is private. */
   publicStreamCategories?: readonly string[];
 }
+
+/** Answered to any Host, before start-up has finished: probes and scrapers reach a process by its pod address. */
+const operationalPaths = ['/health', '/ready', '/metrics'];
 
 export async function createApp(context: WebContext, options: CreateAppOptions = {}): Promise<FastifyInstance> {
   const { server, database } = context.config;
@@ -78,7 +82,8 @@ export async function createApp(context: WebContext, options: CreateAppOptions =
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const storeLocation = database.url ? redactUrl(database.url) : database.sqlite_path;
-  registerProblemHandling(app, { classifyUnknown: (error) => storageErrorOf(error, storeLocation) });
+  const sqlitePath = database.url ? undefined : database.sqlite_path;
+  registerProblemHandling(app, { classifyUnknown: (error) => storageErrorOf(error, storeLocation, { sqlitePath }) });
   registerContentSecurityPolicy(app);
   // HTML forms post urlencoded bodies; every product's pages read them as a flat record (the last value of a key wins).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -89,9 +94,15 @@ export async function createApp(context: WebContext, options: CreateAppOptions =
     createHostGuard({
       host: context.config.server.host,
       allowedHosts: context.config.server.allowed_hosts,
-      openPaths: ['/health', '/metrics'],
+      openPaths: operationalPaths,
     }),
   );
+  const startup = context.startup;
+  if (startup) {
+    app.addHook('onRequest', async (request) => {
+      if (!operationalPaths.includes(request.url.split('?')[0] ?? '')) await startup.wait();
+    });
+  }
   const full = options.surface !== 'operations';
   if (full) await registerOpenApi(app, { version: context.version });
 
@@ -101,6 +112,7 @@ export async function createApp(context: WebContext, options: CreateAppOptions =
   app.addHook('preClose', async () => hub.closeAll());
 
   await app.register(healthRoutes(context));
+  await app.register(readyRoutes([...(context.readiness ?? []), ...(startup ? [startup.check] : [])]));
   if (context.metrics) await app.register(metricsRoutes(context.metrics));
   if (full) {
     await app.register(hub.routes);

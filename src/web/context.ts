@@ -4,6 +4,8 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { EventBus } from '../messaging/ports.js';
 import type { EventStore } from '../store/event-store.js';
+import type { ReadinessCheck } from './health/ready.js';
+import type { Startup } from './health/startup.js';
 
 export interface WebContext {
   config: Config;
@@ -15,4 +17,8 @@ export interface WebContext {
   busKind: 'memory' | 'nats';
   /** When set, `GET /metrics` serves it and the SSE hub reports its open streams. */
   metrics?: Metrics | undefined;
+  /** What `GET /ready` checks (database, messaging, migrations, leases); start-up is added when `startup` is set. */
+  readiness?: readonly ReadinessCheck[];
+  /** Initialisation that runs after listen; product requests wait for it. */
+  startup?: Startup;
 }

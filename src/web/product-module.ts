@@ -45,6 +45,12 @@ export interface ProductModule {
   upcasters?: readonly EventUpcaster[];
   /** Stream categories anyone may follow on `/stream` without logging in (the village's public world). Default none. */
   publicStreamCategories?: readonly string[];
+  /**
+   * Slow initialisation of the api role (loading a tokenizer, subscribing to control topics). Runs after the server
+   * listens, so a slow start never trips a timer; `/ready` reports `starting` and the product's requests wait until it
+   * has finished. Must be safe to call more than once.
+   */
+  start?(services: ProductServices): Promise<void>;
   /** Pages and API routes; the product owns `/<name>` and everything under it, and its `/api/<name>/...` routes. */
   routes(services: ProductServices): FastifyPluginAsync;
   /**
