@@ -4,21 +4,24 @@
  * filled directly with one SQL statement (a recursive CTE), as the inline projection would have left it: three
  * channels, 18 authors, three posts per sim-time step (so the (sim_ms, id) tie-breaker is exercised), 1 % hidden.
  *
- * Each walk starts at the newest page or at a random depth (`before` = an ISO date-time inside the run, as the seed's
- * API allows) and follows `next_cursor` for a few pages, so shallow and deep pages are both in the sample. Requests
- * are sequential on one keep-alive connection, interleaved with the empty-handler requests.
+ * Half the requests ask for the newest page, half for a random depth (`before` = an ISO date-time inside the run), so
+ * shallow and deep pages are both in the sample. They come from a separate process on an open-loop schedule (each
+ * timed from when it was due), and the empty handler is sent by the same client at the same instants.
  */
 import { sql } from 'kysely';
 import { villageModule, villageServiceFor } from '../../src/village/index.js';
 import { type BenchApp, emptyPath, startBenchApp } from '../lib/app.js';
 import { keepAliveAgent, timedRequest } from '../lib/http.js';
+import { latencies, runLoad } from '../lib/load.js';
 import { type PauseReport, round, summarize, watchPauses } from '../lib/measure.js';
 import { type BenchContext, type Benchmark, type ResultRow, row } from '../lib/types.js';
 
 const startMs = Date.parse('2026-01-01T06:00:00Z');
 const stepMs = 60_000;
 const pageSize = 50;
-const pagesPerWalk = 5;
+// Below what one page of each kind costs on a loaded 2-core machine, so the schedule can be kept.
+const allChannelsPerSecond = 5;
+const feedPerSecond = 20;
 const channels = ['FEED', 'CHAT', 'NEWS'] as const;
 
 async function seedPosts(bench: BenchApp, runId: string, count: number): Promise<number> {
@@ -67,66 +70,69 @@ interface ReadFigure {
   latency: ReturnType<typeof summarize>;
   reference: ReturnType<typeof summarize>;
   requests: number;
+  perSecond: number;
   deepest: number;
   itemsPerPage: number;
+  clientLateP99Ms: number;
   pauses: PauseReport;
 }
 
-async function measureWalks(
+/** Page paths: half the newest page, half a random depth (`before` = an ISO date-time in the run). */
+function pagePaths(query: string, count: number, requests: number): { paths: string[]; deepest: number } {
+  const random = lcg(42);
+  const spanMs = Math.floor(count / 3) * stepMs;
+  let deepest = 0;
+  const paths = Array.from({ length: requests }, (_, index) => {
+    if (index % 2 === 0) return `/posts?limit=${pageSize}${query}`;
+    const depth = random();
+    deepest = Math.max(deepest, depth);
+    return `/posts?limit=${pageSize}${query}&before=${encodeURIComponent(new Date(startMs + spanMs * (1 - depth)).toISOString())}`;
+  });
+  return { paths, deepest };
+}
+
+async function measureReads(
   context: BenchContext,
   bench: BenchApp,
   label: string,
   query: string,
-  walks: number,
   count: number,
-  budgetMs: number,
+  perSecond: number,
+  seconds: number,
 ): Promise<ReadFigure> {
   const agent = keepAliveAgent();
-  const random = lcg(42);
-  const latencies: number[] = [];
-  const reference: number[] = [];
-  const spanMs = Math.floor(count / 3) * stepMs;
-  let deepest = 0;
-  let items = 0;
-  const started = performance.now();
-  const watch = watchPauses();
-  let pauses: PauseReport | undefined;
-  try {
-    // Warm-up: the route, the JSON serializer, SQLite's page cache for the index.
-    for (let index = 0; index < 20; index++) {
-      await timedRequest(agent, `${bench.url}/posts?limit=${pageSize}${query}`);
-      await timedRequest(agent, `${bench.url}${emptyPath}`);
-    }
-    context.log(`${label}: ${walks} walks of ${pagesPerWalk} pages (limit ${pageSize}), each interleaved with an empty-handler request`);
-    for (let walk = 0; walk < walks; walk++) {
-      if (performance.now() - started > budgetMs) break;
-      // Half the walks from the newest page, half from a random depth.
-      const depth = walk % 2 === 0 ? 0 : random();
-      let before: string | undefined = depth === 0 ? undefined : new Date(startMs + spanMs * (1 - depth)).toISOString();
-      deepest = Math.max(deepest, depth);
-      for (let page = 0; page < pagesPerWalk; page++) {
-        const url = `${bench.url}/posts?limit=${pageSize}${query}${before ? `&before=${encodeURIComponent(before)}` : ''}`;
-        const response = await timedRequest(agent, url);
-        if (response.status !== 200) throw new Error(`GET ${url}: ${response.status} ${response.body.slice(0, 300)}`);
-        latencies.push(response.ms);
-        reference.push((await timedRequest(agent, `${bench.url}${emptyPath}`)).ms);
-        const body = JSON.parse(response.body) as { items: unknown[]; next_cursor: string | null };
-        items += body.items.length;
-        if (!body.next_cursor) break;
-        before = body.next_cursor;
-      }
-    }
-  } finally {
-    pauses = watch.stop();
-    agent.destroy();
+  // Warm-up: the route, the JSON serializer, SQLite's page cache for the index.
+  for (let index = 0; index < 10; index++) {
+    await timedRequest(agent, `${bench.url}/posts?limit=${pageSize}${query}`);
+    await timedRequest(agent, `${bench.url}${emptyPath}`);
   }
+  agent.destroy();
+  const requests = Math.max(4, Math.round(perSecond * seconds));
+  const { paths, deepest } = pagePaths(query, count, requests);
+  context.log(`${label}: ${requests} pages at ${perSecond}/s from a separate process (open loop), each with an empty-handler request`);
+  const watch = watchPauses();
+  const load = await runLoad({
+    baseUrl: bench.url,
+    perSecond,
+    count: requests,
+    targets: [
+      { name: 'posts', paths },
+      { name: 'empty', paths: [emptyPath] },
+    ],
+  });
+  const pauses = watch.stop();
+  const pages = load.samples.posts ?? [];
+  const failed = pages.filter((sample) => sample.status !== 200).length;
+  if (failed > 0) throw new Error(`${failed} of ${pages.length} GET /posts${query} answered other than 200`);
   return {
     pauses,
-    latency: summarize(latencies),
-    reference: summarize(reference),
-    requests: latencies.length,
+    latency: summarize(latencies(load, 'posts')),
+    reference: summarize(latencies(load, 'empty')),
+    requests: pages.length,
+    perSecond,
     deepest,
-    itemsPerPage: items / Math.max(1, latencies.length),
+    itemsPerPage: pageSize,
+    clientLateP99Ms: load.lateP99Ms,
   };
 }
 
@@ -136,21 +142,21 @@ export const apiReadsBenchmark: Benchmark = {
   reference: 'an empty handler (GET /bench/empty -> {}) on the same app, requested the same way, interleaved',
   async run(context) {
     const count = context.quick ? 100_000 : 1_000_000;
-    const walks = context.quick ? 120 : 400;
-    const budgetMs = context.quick ? 4_000 : 40_000;
+    const seconds = context.quick ? 5 : 40;
     const bench = await startBenchApp('api-reads', [villageModule], '[village]\nautostart = false\nread_rate_per_minute = 0\n');
     try {
       const runId = await villageServiceFor(bench.services).runs.currentRunId();
       context.log(`seeding ${count} posts into village_posts (run ${runId}) with one SQL statement`);
       const seedSeconds = await seedPosts(bench, runId, count);
       context.log(`seeded in ${round(seedSeconds)} s`);
-      const all = await measureWalks(context, bench, 'all channels', '', walks, count, budgetMs);
-      const feed = await measureWalks(context, bench, 'channel=FEED', '&channel=FEED', walks, count, budgetMs);
+      const all = await measureReads(context, bench, 'all channels', '', count, allChannelsPerSecond, seconds);
+      const feed = await measureReads(context, bench, 'channel=FEED', '&channel=FEED', count, feedPerSecond, seconds);
       const ms = 'ms';
       const size = count >= 1_000_000 ? `${count / 1_000_000}M` : `${count / 1_000}k`;
       const details = (figure: ReadFigure) => ({
         requests: figure.requests,
-        itemsPerPage: round(figure.itemsPerPage),
+        perSecond: figure.perSecond,
+        clientLateP99Ms: round(figure.clientLateP99Ms),
         deepestStart: round(figure.deepest),
         latency: roundAll(figure.latency),
         emptyHandler: roundAll(figure.reference),
@@ -186,16 +192,15 @@ export const apiReadsBenchmark: Benchmark = {
           postsPerSimMinute: 3,
           hiddenShare: 0.01,
           pageSize,
-          pagesPerWalk,
-          walks,
-          timeBudgetSecondsPerCase: budgetMs / 1000,
+          ratesPerSecond: { allChannels: allChannelsPerSecond, feed: feedPerSecond },
+          secondsPerCase: seconds,
           seedSeconds: round(seedSeconds),
           database: 'SQLite file (WAL) in the temp directory, opened by openRuntime like `koivulahti start`',
         },
         rows,
         notes: [
-          'Latency is measured by the client on the same machine (node:http, one keep-alive connection): request written to last byte read.',
-          'Walks alternate between the newest page and a random depth (`before` = an ISO date-time in the run), then follow next_cursor.',
+          'The client is a separate process (bench/lib/load-client.ts) sending on an open-loop schedule; latency runs from the instant each request was due to the last byte of its answer, so queueing behind a slow page counts.',
+          'Requests alternate between the newest page and a random depth (`before` = an ISO date-time in the run); the empty handler is sent by the same client at the same instants.',
           `The read rate limit (village.read_rate_per_minute) is off for the run; everything else is the product's route as served.`,
         ],
       };

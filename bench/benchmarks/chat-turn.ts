@@ -6,7 +6,8 @@
  * arriving in the tab (stamped on arrival, not polled). The backend's own = request received -> first token written,
  * as the backend times it itself (`GET /bench/requests`). Overhead = the difference, per turn; p50 reported.
  * At 10, 1,000 and 10,000 turns of history (each chat its own bot, so retrieval searches only its own memories).
- * Page load: `GET /chats/:id` of the 10,000-turn chat against the same page of the 10-turn chat.
+ * Page load: `GET /chats/:id` of the 10,000-turn chat against the same page of the 10-turn chat, from a separate
+ * process on an open-loop schedule; the row names how many messages each page renders.
  *
  * History is seeded directly (events appended to the chat's stream, the
  * inline projection building the read model), in batches: every exchange is your turn, the reply and one memory.
@@ -14,10 +15,13 @@
 import { type ChatEvent, chatApp, chatModule, chatStreamId } from '../../src/chat/index.js';
 import { type BenchApp, emptyPath, startBenchApp } from '../lib/app.js';
 import { keepAliveAgent, SseReader, timedRequest } from '../lib/http.js';
+import { latencies, runLoad } from '../lib/load.js';
 import { round, summarize } from '../lib/measure.js';
 import { type BenchContext, type Benchmark, type ResultRow, row } from '../lib/types.js';
 import { type BackendProcess, startBackendProcess } from '../llm-backend/process.js';
 import type { BackendProfile } from '../llm-backend/timing.js';
+
+const pageLoadsPerSecond = 2;
 
 /** Fast prompt processing so an 8,000-token prompt does not dominate the run; short replies. */
 const chatProfile: Partial<BackendProfile> = {
@@ -154,19 +158,54 @@ async function measureTurns(
   return { history, total: summarize(totals), own: summarize(own), overhead: summarize(overheads), post: summarize(posts) };
 }
 
-async function measurePage(bench: BenchApp, chatId: string, loads: number): Promise<ReturnType<typeof summarize>> {
+interface PageFigure {
+  small: ReturnType<typeof summarize>;
+  large: ReturnType<typeof summarize>;
+  empty: ReturnType<typeof summarize>;
+  /** Messages in each page's HTML, and the older ones it only counts. */
+  rendered: { small: number; large: number; largeOlder: number };
+  clientLateP99Ms: number;
+}
+
+/** Messages a chat page renders (`data-turn` items), and the count of older ones it names without rendering. */
+async function renderedMessages(bench: BenchApp, chatId: string): Promise<{ rendered: number; older: number }> {
   const agent = keepAliveAgent();
   try {
-    const latencies: number[] = [];
-    for (let index = 0; index < loads + 3; index++) {
-      const response = await timedRequest(agent, `${bench.url}/chats/${chatId}`, { headers: { accept: 'text/html' } });
-      if (response.status !== 200) throw new Error(`GET /chats/${chatId}: ${response.status} ${response.body.slice(0, 200)}`);
-      if (index >= 3) latencies.push(response.ms);
-    }
-    return summarize(latencies);
+    const response = await timedRequest(agent, `${bench.url}/chats/${chatId}`, { headers: { accept: 'text/html' } });
+    if (response.status !== 200) throw new Error(`GET /chats/${chatId}: ${response.status} ${response.body.slice(0, 200)}`);
+    const older = /(\d+) earlier messages are not shown/.exec(response.body);
+    return { rendered: response.body.split('data-turn=').length - 1, older: older ? Number(older[1]) : 0 };
   } finally {
     agent.destroy();
   }
+}
+
+/** Both pages and the empty handler from a separate process, at the same instants, open loop. */
+async function measurePages(bench: BenchApp, small: string, large: string, loads: number): Promise<PageFigure> {
+  const smallCount = await renderedMessages(bench, small);
+  const largeCount = await renderedMessages(bench, large);
+  const html = { accept: 'text/html' };
+  const load = await runLoad({
+    baseUrl: bench.url,
+    perSecond: pageLoadsPerSecond,
+    count: loads,
+    targets: [
+      { name: 'small', paths: [`/chats/${small}`], headers: html },
+      { name: 'large', paths: [`/chats/${large}`], headers: html },
+      { name: 'empty', paths: [emptyPath] },
+    ],
+  });
+  for (const name of ['small', 'large']) {
+    const failed = (load.samples[name] ?? []).filter((sample) => sample.status !== 200).length;
+    if (failed > 0) throw new Error(`${failed} loads of the ${name} chat page answered other than 200`);
+  }
+  return {
+    small: summarize(latencies(load, 'small')),
+    large: summarize(latencies(load, 'large')),
+    empty: summarize(latencies(load, 'empty')),
+    rendered: { small: smallCount.rendered, large: largeCount.rendered, largeOlder: largeCount.older },
+    clientLateP99Ms: load.lateP99Ms,
+  };
 }
 
 export const chatTurnBenchmark: Benchmark = {
@@ -207,12 +246,7 @@ export const chatTurnBenchmark: Benchmark = {
       context.log(`page load: GET /chats/:id, ${loads} loads each of the 10-turn and the 10,000-turn chat, and of the empty handler`);
       const small = chats[0]?.chatId as string;
       const large = chats[chats.length - 1]?.chatId as string;
-      const smallPage = await measurePage(bench, small, loads);
-      const largePage = await measurePage(bench, large, loads);
-      const emptyAgent = keepAliveAgent();
-      const empty: number[] = [];
-      for (let index = 0; index < loads; index++) empty.push((await timedRequest(emptyAgent, `${bench.url}${emptyPath}`)).ms);
-      emptyAgent.destroy();
+      const pages = await measurePages(bench, small, large, loads);
 
       const ms = 'ms';
       const rows: ResultRow[] = figures.map((figure) =>
@@ -243,11 +277,19 @@ export const chatTurnBenchmark: Benchmark = {
       );
       rows.push(
         row(
-          'page load p50, 10,000-turn chat (GET /chats/:id)',
-          { value: round(largePage.p50), unit: ms },
-          { label: 'same page, 10-turn chat p50', value: round(smallPage.p50), unit: ms },
+          `page load p50, 10,000-turn chat (GET /chats/:id, renders ${pages.rendered.large} messages)`,
+          { value: round(pages.large.p50), unit: ms },
+          { label: `same page, 10-turn chat (renders ${pages.rendered.small}) p50`, value: round(pages.small.p50), unit: ms },
           'x the 10-turn chat',
-          { details: { large: roundAll(largePage), small: roundAll(smallPage), emptyHandler: roundAll(summarize(empty)) } },
+          {
+            details: {
+              large: roundAll(pages.large),
+              small: roundAll(pages.small),
+              emptyHandler: roundAll(pages.empty),
+              renderedMessages: pages.rendered,
+              clientLateP99Ms: round(pages.clientLateP99Ms),
+            },
+          },
         ),
       );
       return {
@@ -265,7 +307,7 @@ export const chatTurnBenchmark: Benchmark = {
         notes: [
           `Overhead p50 (pipeline minus the backend's own, per turn): ${figures.map((figure) => `${figure.history} turns ${round(figure.overhead.p50)} ms`).join(', ')}; of it, the POST itself is answered after ${figures.map((figure) => `${round(figure.post.p50)} ms`).join(' / ')} p50 (prompt assembly, retrieval, the append; the model request starts as it is answered).`,
           'The tab (SSE reader) and the poster run in the benchmark process with the server; the backend in its own process. The post-turn passes are not running (no worker).',
-          `Page load is the HTML of GET /chats/:id (the page renders the newest 200 messages and counts the older ones); empty handler p50 ${round(summarize(empty).p50)} ms.`,
+          `Page load is the HTML of GET /chats/:id, sent from a separate process on an open-loop schedule (${pageLoadsPerSecond}/s; each of the two pages and the empty handler at the same instants, timed from when they were due). The 10,000-turn chat's page renders ${pages.rendered.large} messages and names ${pages.rendered.largeOlder} older ones without rendering them; the 10-turn chat's renders ${pages.rendered.small}. Empty handler p50 ${round(pages.empty.p50)} ms.`,
         ],
       };
     } finally {
