@@ -22,8 +22,8 @@ Commands:
   worker     distributed mode: job consumers (village renders, chat post-turn passes); run as many as you like
   migrate    apply pending database migrations and exit
   backup     copy the SQLite database now with SQLite's online backup (kept in chat.backup_dir, newest chat.backups_keep)
-  sim        run the village headless: sim --seed N --days D [--catalog DIR] [--out FILE.jsonl] [--memory]
-  replay     re-run a recorded village run and compare: replay --run ID [--from SIM_TS] [--catalog DIR]
+  sim        run the village headless: sim --seed N --days D [--npcs N] [--catalog DIR] [--out FILE.jsonl] [--memory]
+  replay     re-run a recorded village run and compare: replay --run ID [--from SIM_TS] [--npcs N] [--catalog DIR]
   tips evaluate --policy NAME [--user ID]   IPS, SNIPS, DR and Switch-DR with 95 % intervals vs the serving policy
   tips promote --policy NAME [--override --reason TEXT] [--user ID]
                                  promote only when the lower bound beats the incumbent; an override is recorded
@@ -38,6 +38,7 @@ Options:
   --config FILE     configuration file (default ./data/config.toml; env KOIVULAHTI_CONFIG)
   --seed N          sim: the run's seed (default 42)
   --days D          sim: sim-days to run (default 7)
+  --npcs N          sim, replay: grow the catalog to N villagers from its own (households, ties, goals; default: as written)
   --catalog DIR     sim, replay: village catalog directory (default: the built-in Koivulahti catalog)
   --out FILE        sim: also write every event as one JSON line to FILE
   --memory          sim: keep the run in an in-memory database instead of the configured store (no replay later)
@@ -97,6 +98,7 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
         seed,
         days,
         catalogDirectory: stringOption(options.values.catalog),
+        npcs: optionalInteger(options.values.npcs, '--npcs'),
         out: stringOption(options.values.out),
         settings: settingsFromConfig(loadConfig(options.environment, options.overrides).village.engine),
         persistence: { store: new EventStore(database), snapshots: new SnapshotStore(database) },
@@ -132,6 +134,7 @@ const commands: Record<string, (options: CommandOptions) => Promise<void>> = {
         runId,
         from: stringOption(options.values.from),
         catalogDirectory: stringOption(options.values.catalog),
+        npcs: optionalInteger(options.values.npcs, '--npcs'),
         settings: settingsFromConfig(loadConfig(options.environment, options.overrides).village.engine),
         persistence: { store: new EventStore(database), snapshots: new SnapshotStore(database) },
       });
@@ -171,6 +174,10 @@ function integerOption(value: string | boolean | undefined, name: string, fallba
   const parsed = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(parsed)) throw new ValidationError(`${name} must be an integer, got ${String(value)}`);
   return parsed;
+}
+
+function optionalInteger(value: string | boolean | undefined, name: string): number | undefined {
+  return value === undefined ? undefined : integerOption(value, name, 0);
 }
 
 interface CommandOptions {
@@ -277,6 +284,7 @@ function parseCommandLine(argv: string[]) {
       config: { type: 'string' },
       seed: { type: 'string' },
       days: { type: 'string' },
+      npcs: { type: 'string' },
       catalog: { type: 'string' },
       out: { type: 'string' },
       memory: { type: 'boolean' },

@@ -21,7 +21,7 @@ import { type BenchContext, type Benchmark, type ResultRow, row } from '../lib/t
 import { type BackendProcess, startBackendProcess } from '../llm-backend/process.js';
 import type { BackendProfile } from '../llm-backend/timing.js';
 
-const pageLoadsPerSecond = 2;
+const pageLoadsPerSecond = 1;
 
 /** Fast prompt processing so an 8,000-token prompt does not dominate the run; short replies. */
 const chatProfile: Partial<BackendProfile> = {

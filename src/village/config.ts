@@ -20,6 +20,8 @@ export const villageConfigSchema = z
     chat_max_chars: z.coerce.number().int().min(20).max(10_000).default(400),
     news_max_chars: z.coerce.number().int().min(20).max(20_000).default(3_000),
     read_rate_per_minute: z.coerce.number().int().min(0).default(600),
+    /** Villagers in the live village: the catalog grown to this many (0: the catalog as written). */
+    npcs: z.coerce.number().int().min(0).max(100_000).default(0),
     /** Engine tunables (impact weights, pacing); validated by `settingsFromConfig`, which owns their defaults. */
     engine: z.record(z.string(), z.unknown()).default({}),
   })
@@ -34,4 +36,5 @@ export const villageEnvironmentOverrides: Record<string, string> = {
   KOIVULAHTI_VILLAGE_LEASE_MS: 'village.lease_ms',
   KOIVULAHTI_VILLAGE_TICK_MS: 'village.tick_ms',
   KOIVULAHTI_VILLAGE_SPEED: 'village.speed',
+  KOIVULAHTI_VILLAGE_NPCS: 'village.npcs',
 };

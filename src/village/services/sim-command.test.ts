@@ -72,4 +72,18 @@ describe('koivulahti sim and replay', () => {
     await simulate({ seed: 1, days: 2, progress: { isTTY: false, write: (text) => lines.push(text) } });
     expect(lines).toEqual([expect.stringMatching(/^day 1\/2 done, \d+ events\n$/), expect.stringMatching(/^day 2\/2 done, \d+ events\n$/)]);
   });
+
+  it('given --npcs, when sim runs and is replayed with the same --npcs, then the town is grown, its run is its own and replays identical', async () => {
+    const grown = await simulate({ seed: 3, days: 1, npcs: 40 });
+    const plain = await simulate({ seed: 3, days: 1 });
+    expect(grown.catalog.catalog.npcs).toHaveLength(40);
+    expect(grown.runId).not.toBe(plain.runId);
+    expect(await main(['sim', '--seed', '3', '--days', '1', '--npcs', '40'], environment())).toBe(0);
+    const runId = /Run (\S+):/.exec(output.join('\n'))?.[1] as string;
+    expect(runId).toBe(grown.runId);
+    expect(await main(['replay', '--run', runId, '--npcs', '40'], environment())).toBe(0);
+    expect(output.join('\n')).toContain(`identical: run ${runId}`);
+    expect(await main(['sim', '--days', '1', '--npcs', '0', '--memory'], environment())).not.toBe(0);
+    expect(errors.join('\n')).toContain('--npcs must be an integer from 1 to 100000, got 0');
+  }, 120_000);
 });

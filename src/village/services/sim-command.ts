@@ -4,7 +4,8 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ValidationError } from '../../core/errors.js';
-import { type LoadedCatalog, loadCatalog } from '../catalog/loader.js';
+import { growCatalog, maxVillagers } from '../catalog/grow.js';
+import { type LoadedCatalog, loadCatalog, validateCatalog } from '../catalog/loader.js';
 import { worldStreamId } from '../domain/events.js';
 import { hashSettings, runIdFor, serializeEvent } from '../domain/runs.js';
 import { parseInstant } from '../domain/sim-time.js';
@@ -23,6 +24,8 @@ export interface SimulateOptions {
   seed: number;
   days: number;
   catalogDirectory?: string | undefined;
+  /** Grow the catalog to this many villagers (`growCatalog`); absent or at most the catalog's own: as written. */
+  npcs?: number | undefined;
   /** Write every event as one JSON line. */
   out?: string | undefined;
   persistence?: RunPersistence | undefined;
@@ -47,7 +50,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   if (!Number.isInteger(options.seed) || options.seed !== (options.seed | 0))
     throw new ValidationError('--seed must be an integer between -2147483648 and 2147483647');
   if (!Number.isInteger(options.days) || options.days < 1) throw new ValidationError('--days must be a positive integer');
-  const catalog = loadCatalog(options.catalogDirectory);
+  const catalog = townCatalog(options.catalogDirectory, options.npcs);
   const settings = options.settings ?? defaultVillageSettings;
   const tally = new SimulationTally(createInitialState(catalog.catalog, settings), catalog.catalog.channels.thresholds.NEWS);
   const runId = runIdFor(catalog.catalog.world.id, options.seed, catalog.hash, hashSettings(settings));
@@ -85,6 +88,15 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   }
 }
 
+/** The catalog as written, or grown to `npcs` villagers (validated again: a grown catalog has its own hash). */
+export function townCatalog(directory: string | undefined, npcs: number | undefined): LoadedCatalog {
+  if (npcs !== undefined && (!Number.isInteger(npcs) || npcs < 1 || npcs > maxVillagers))
+    throw new ValidationError(`--npcs must be an integer from 1 to ${maxVillagers}, got ${npcs}`);
+  const catalog = loadCatalog(directory);
+  if (npcs === undefined || npcs <= catalog.catalog.npcs.length) return catalog;
+  return validateCatalog(growCatalog(catalog.catalog, npcs), `${catalog.directory} grown to ${npcs} villagers`);
+}
+
 function progressReporter(output: ProgressOutput, days: number): (day: number, events: number, done?: boolean) => void {
   let last = 0;
   return (day, events, done = false) => {
@@ -101,12 +113,14 @@ export interface ReplayCommandOptions {
   runId: string;
   from?: string | undefined;
   catalogDirectory?: string | undefined;
+  /** The `--npcs` the run was made with. */
+  npcs?: number | undefined;
   persistence: RunPersistence;
   settings?: VillageSettings;
 }
 
 export async function replay(options: ReplayCommandOptions): Promise<ReplayReport> {
-  const catalog = loadCatalog(options.catalogDirectory);
+  const catalog = townCatalog(options.catalogDirectory, options.npcs);
   let from: number | undefined;
   if (options.from !== undefined) {
     try {

@@ -4,7 +4,6 @@
  * projection is registered on the store once.
  */
 import type { EventStore } from '../../store/index.js';
-import { loadCatalog } from '../catalog/loader.js';
 import { defaultVillageSettings } from '../domain/village-settings.js';
 import { villageProjection } from '../read-model/projection.js';
 import { VillageQueries } from '../read-model/queries.js';
@@ -13,6 +12,7 @@ import { EngineLoop } from './engine-loop.js';
 import { ModerationService } from './moderation.js';
 import { RenderWorkers } from './render-workers.js';
 import { RunService } from './runs.js';
+import { townCatalog } from './sim-command.js';
 import { VillagerService } from './villagers.js';
 
 export interface VillageService {
@@ -31,7 +31,7 @@ const projected = new WeakSet<EventStore>();
 
 export function createVillageService(deps: VillageDeps): VillageService {
   const { catalog, settings, ...ports } = deps;
-  const world = new VillageWorld(catalog ?? loadCatalog(), settings ?? defaultVillageSettings);
+  const world = new VillageWorld(catalog ?? townCatalog(undefined, deps.config.npcs || undefined), settings ?? defaultVillageSettings);
   const queries = new VillageQueries(deps.store.database);
   const hooks: VillageHooks = {};
   if (!projected.has(deps.store)) {
