@@ -70,7 +70,9 @@ export async function openLoop<T>(
   for (let index = 0; index < count; index++) {
     const due = started + index * gap;
     const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait - 1));
+    // Timers have millisecond granularity: never send before the due instant.
+    while (performance.now() < due) await new Promise((resolve) => setImmediate(resolve));
     late.push(Math.max(0, performance.now() - due));
     pending.push(send(index, due));
   }
