@@ -64,6 +64,7 @@ const llmAlias = z.strictObject({
   structured_outputs: llmStructuredOutputs.optional(),
   concurrency: llmConcurrency.optional(),
   timeout_ms: llmTimeout.optional(),
+  inter_token_timeout_ms: llmTimeout.optional(),
   rpm: llmRpm.optional(),
   params: llmParams.optional(),
 });
@@ -134,6 +135,10 @@ export const configSchema = z.strictObject({
       structured_outputs: llmStructuredOutputs.default('json_object'),
       concurrency: llmConcurrency.optional(),
       timeout_ms: llmTimeout.default(120_000),
+      /** A stream that sends nothing for this long after its first token has stalled. */
+      inter_token_timeout_ms: llmTimeout.default(30_000),
+      /** Prompt sizes counted without the backend's tokenizer are multiplied by this before they are trusted. */
+      token_margin: z.coerce.number().min(1).max(4).default(1.25),
       rpm: llmRpm.default(0),
       params: llmParams.prefault({}),
       max_retries: z.coerce.number().int().min(0).max(10).default(2),

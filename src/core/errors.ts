@@ -40,6 +40,8 @@ export const errorCatalog = {
   llm_not_installed: { status: 501, title: 'Local model runtime not installed' },
   llm_model_invalid: { status: 500, title: 'Local model file missing or invalid' },
   llm_aborted: { status: 499, title: 'Model call aborted' },
+  llm_context_exceeded: { status: 413, title: "Prompt does not fit the model's context" },
+  llm_rejected: { status: 502, title: 'Model backend rejected the request' },
   internal: { status: 500, title: 'Internal error' },
 } as const;
 

@@ -24,7 +24,13 @@ export interface ResolvedAlias {
   contextSize: number | undefined;
   structuredOutputs: StructuredOutputs;
   concurrency: number;
+  /** False when `concurrency` is the default: the backend's slot count, once it tells it, replaces it. */
+  concurrencyConfigured: boolean;
   timeoutMs: number;
+  /** A stream's longest silence after its first token. */
+  interTokenTimeoutMs: number;
+  /** The output cap every request carries unless its caller asks for less: `params.max_tokens` or the alias's default. */
+  maxTokens: number;
   /** Requests per minute; 0 = no limit. */
   rpm: number;
   params: ModelParams;
@@ -34,6 +40,19 @@ export interface ResolvedAlias {
    */
   backend: string;
 }
+
+/**
+ * Output caps when the configuration sets none: a NEWS article in JSON, a chat reply of a few paragraphs, a short
+ * verdict. Every request carries one, so no answer can run until the backend's context is full.
+ */
+export const defaultMaxTokens: Record<LlmAliasName, number> = {
+  writer: 480,
+  narrative: 400,
+  classifier: 256,
+  'tip-generator': 320,
+  embedder: 256,
+  judge: 256,
+};
 
 export function resolveAliases(config: Config['llm']): Record<LlmAliasName, ResolvedAlias> {
   return Object.fromEntries(llmAliasNames.map((name) => [name, resolveAlias(config, name)])) as Record<LlmAliasName, ResolvedAlias>;
@@ -83,7 +102,10 @@ function resolveAlias(config: Config['llm'], name: LlmAliasName): ResolvedAlias 
     structuredOutputs: alias.structured_outputs ?? config.structured_outputs,
     // A local model holds one context per parallel sequence in memory, so it starts with one.
     concurrency: alias.concurrency ?? config.concurrency ?? (provider === 'local' ? 1 : 4),
+    concurrencyConfigured: (alias.concurrency ?? config.concurrency) !== undefined,
     timeoutMs: alias.timeout_ms ?? config.timeout_ms,
+    interTokenTimeoutMs: alias.inter_token_timeout_ms ?? config.inter_token_timeout_ms,
+    maxTokens: params.max_tokens ?? defaultMaxTokens[name],
     rpm: alias.rpm ?? config.rpm,
     params: {
       ...(params.temperature === undefined ? {} : { temperature: params.temperature }),

@@ -16,7 +16,13 @@ export interface CallRecord {
   model: string;
   operation: CallOperation;
   startedAt: number;
+  /** The whole call, from the caller's view: queue wait, every attempt and the waits between them. */
   latencyMs: number;
+  /** Waiting for a free backend slot and a rate-limit turn (all attempts). */
+  queueWaitMs: number;
+  /** Time the backend had the requests: from sending to the last byte of the answer (all attempts). */
+  serverMs: number | undefined;
+  /** Streams: from sending the request that answered to its first text. */
   timeToFirstTokenMs: number | undefined;
   inputTokens: number;
   outputTokens: number;
@@ -56,6 +62,8 @@ export class CallLog {
         operation: call.operation,
         started_at: call.startedAt,
         latency_ms: Math.max(0, Math.round(call.latencyMs)),
+        queue_wait_ms: Math.max(0, Math.round(call.queueWaitMs)),
+        server_ms: call.serverMs === undefined ? null : Math.max(0, Math.round(call.serverMs)),
         time_to_first_token_ms: call.timeToFirstTokenMs === undefined ? null : Math.max(0, Math.round(call.timeToFirstTokenMs)),
         input_tokens: call.inputTokens,
         output_tokens: call.outputTokens,
@@ -94,6 +102,8 @@ export class CallLog {
       operation: row.operation as CallOperation,
       startedAt: Number(row.started_at),
       latencyMs: row.latency_ms,
+      queueWaitMs: row.queue_wait_ms ?? 0,
+      serverMs: row.server_ms ?? undefined,
       timeToFirstTokenMs: row.time_to_first_token_ms ?? undefined,
       inputTokens: row.input_tokens,
       outputTokens: row.output_tokens,

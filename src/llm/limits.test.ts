@@ -90,3 +90,39 @@ describe('backoff and Retry-After', () => {
     });
   });
 });
+
+describe('Semaphore.setLimit', () => {
+  it('lets waiters in at once when raised, and holds new ones back after a cut until releases bring it under', async () => {
+    const semaphore = new Semaphore(1);
+    const first = await semaphore.acquire();
+    const granted: number[] = [];
+    const second = semaphore.acquire().then((release) => {
+      granted.push(2);
+      return release;
+    });
+    const third = semaphore.acquire().then((release) => {
+      granted.push(3);
+      return release;
+    });
+    semaphore.setLimit(3);
+    const [releaseSecond, releaseThird] = await Promise.all([second, third]);
+    expect(granted).toEqual([2, 3]);
+    expect(semaphore.inFlight).toBe(3);
+
+    semaphore.setLimit(1);
+    let fourthGranted = false;
+    const fourth = semaphore.acquire().then((release) => {
+      fourthGranted = true;
+      return release;
+    });
+    first();
+    releaseSecond();
+    await Promise.resolve();
+    expect(fourthGranted).toBe(false);
+    expect(semaphore.inFlight).toBe(1);
+    releaseThird();
+    (await fourth)();
+    expect(fourthGranted).toBe(true);
+    expect(semaphore.inFlight).toBe(0);
+  });
+});

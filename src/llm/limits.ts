@@ -20,7 +20,23 @@ export class Semaphore {
   private active = 0;
   private readonly waiters: Array<{ grant: (release: Release) => void; signal: AbortSignal | undefined; onAbort: () => void }> = [];
 
-  constructor(readonly limit: number) {}
+  constructor(private slots: number) {}
+
+  get limit(): number {
+    return this.slots;
+  }
+
+  /** Changes the limit (the backend told its slot count); a raise lets waiters in at once, a cut waits for releases. */
+  setLimit(limit: number): void {
+    this.slots = Math.max(1, limit);
+    while (this.active < this.slots && this.waiters.length > 0) {
+      const next = this.waiters.shift();
+      if (next === undefined) break;
+      next.signal?.removeEventListener('abort', next.onAbort);
+      this.active++;
+      next.grant(this.releaser());
+    }
+  }
 
   get inFlight(): number {
     return this.active;
@@ -56,7 +72,8 @@ export class Semaphore {
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiters.shift();
+      // After a cut of the limit, releases only shrink `active` until it is back under the limit.
+      const next = this.active > this.slots ? undefined : this.waiters.shift();
       if (next === undefined) {
         this.active--;
         return;

@@ -26,6 +26,9 @@ export interface LlmCallTable {
   started_at: number;
   latency_ms: number;
   time_to_first_token_ms: number | null;
+  /** Added by 0203: null on rows written before. */
+  queue_wait_ms: number | null;
+  server_ms: number | null;
   input_tokens: number;
   output_tokens: number;
   /** 1 when the backend reported the token counts, 0 when they were counted locally. */
@@ -116,6 +119,13 @@ export const llmMigrations: StoreMigration[] = [
         .addColumn('created_at', 'bigint', (column) => column.notNull())
         .execute();
       await db.schema.createIndex('llm_failures_created_at').on('llm_failures').columns(['created_at']).execute();
+    },
+  },
+  {
+    name: '0203-llm-call-timings',
+    async up(db) {
+      await db.schema.alterTable('llm_calls').addColumn('queue_wait_ms', 'integer').execute();
+      await db.schema.alterTable('llm_calls').addColumn('server_ms', 'integer').execute();
     },
   },
 ];

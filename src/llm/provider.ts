@@ -61,16 +61,31 @@ export type StreamPart =
 
 export type ProviderKind = 'openai-compatible' | 'local' | 'offline' | 'mock';
 
+/** What a backend says about its size; unknown values are left out (the gateway then uses configuration). */
+export interface BackendLimits {
+  /** Tokens one request may hold, prompt and output together (a llama.cpp slot, a node-llama-cpp sequence). */
+  contextTokens?: number;
+  /** Requests the backend runs at once (llama.cpp slots, node-llama-cpp sequences). */
+  slots?: number;
+  /** Where the numbers came from (`props`, `models`, `context`...), for logs and the admin view. */
+  source: string;
+}
+
 /**
  * Errors: a provider throws `LlmError` (src/llm/errors.ts) with an `llm_*` code. When `request.signal` fires it throws
  * `abortError(request.signal)`, which keeps the gateway's reason (`llm_timeout` or `llm_aborted`), and stops any work
- * it started (an HTTP request, a generation).
+ * it started (an HTTP request, a generation). A prompt too long for the context is `llm_context_exceeded`, any other
+ * request the backend refuses for what it is (400, 404, 422) is `llm_rejected`; neither is retryable.
  */
 export interface LlmProvider {
   readonly kind: ProviderKind;
   generate(request: ProviderRequest): Promise<ProviderResult>;
   stream(request: ProviderRequest): AsyncIterable<StreamPart>;
   embed?(texts: readonly string[], options: { model: string; signal?: AbortSignal }): Promise<number[][]>;
+  /** The backend's context per request and its parallel slots, as far as it tells (asked once per backend). */
+  limits?(options: { model: string; signal?: AbortSignal }): Promise<BackendLimits>;
+  /** The prompt's size in the backend's own tokens (its chat template included); undefined when it cannot count. */
+  countTokens?(messages: readonly ChatMessage[], options: { model: string; signal?: AbortSignal }): Promise<number | undefined>;
   close?(): Promise<void>;
 }
 

@@ -47,7 +47,7 @@ describe('aliases and stats', () => {
       { text: '```{"title":"b","likes":1}```' },
       { text: 'no' },
       { text: 'no' },
-      { error: new LlmError('llm_auth', 'no') },
+      { error: new LlmError('llm_timeout', 'slow') },
     );
     await test.gateway.generateObject('writer', Post, messages, { fallback, cacheKey: '1' });
     await test.gateway.generateObject('writer', Post, messages, { fallback, cacheKey: '1' });
@@ -63,8 +63,8 @@ describe('aliases and stats', () => {
       fellBack: 1,
       failed: 1,
     });
-    expect(await test.gateway.recentCalls(2)).toMatchObject([{ failed: true, errorCode: 'llm_auth' }, { fellBack: true }]);
-    expect(await test.gateway.recentFailures()).toMatchObject([{ kind: 'llm_auth' }, { kind: 'invalid' }]);
+    expect(await test.gateway.recentCalls(2)).toMatchObject([{ failed: true, errorCode: 'llm_timeout' }, { fellBack: true }]);
+    expect(await test.gateway.recentFailures()).toMatchObject([{ kind: 'llm_timeout' }, { kind: 'invalid' }]);
   });
 
   it('names the key when an alias cannot be resolved', async () => {

@@ -3,10 +3,12 @@
  * on one backend share its limits (in-flight slots, requests per minute); each request also gets its alias's timeout.
  * Provider instances are built on first use, one per backend.
  */
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { isAliasName, type LlmAliasName, llmAliasNames, type ResolvedAlias } from '../aliases.js';
+import type { CallRecord } from '../call-log.js';
 import { LlmError } from '../errors.js';
 import { RateLimiter, type Release, Semaphore, type Sleep } from '../limits.js';
 import type { LlmProvider, ProviderKind } from '../provider.js';
@@ -20,6 +22,9 @@ export interface Backend {
   semaphore: Semaphore;
   limiter: RateLimiter;
 }
+
+/** The parts of a call record the limits fill in. */
+export type CallTiming = Pick<CallRecord, 'queueWaitMs' | 'serverMs'>;
 
 export interface BackendStats {
   backend: string;
@@ -84,12 +89,26 @@ export class Backends {
     return provider;
   }
 
-  /** Waits for a slot and a rate-limit turn on the alias's backend; the caller releases the slot. */
-  async acquire(alias: ResolvedAlias, signal: AbortSignal | undefined): Promise<Release> {
+  /**
+   * The backend said how many requests it runs at once: unless an alias on it configured `concurrency`, that becomes
+   * its in-flight limit (a local model's sequences are already what the limit said when it was loaded).
+   */
+  adoptSlots(alias: ResolvedAlias, slots: number): void {
     const backend = this.backend(alias);
+    const configured = backend.aliases.some((name) => this.options.aliases[name].concurrencyConfigured);
+    if (configured || alias.provider === 'local' || slots === backend.semaphore.limit) return;
+    this.options.logger.info({ backend: redactBackend(backend.key), slots }, 'in-flight limit set to the backend slot count');
+    backend.semaphore.setLimit(slots);
+  }
+
+  /** Waits for a slot and a rate-limit turn on the alias's backend (adding the wait to `timing`); the caller releases the slot. */
+  async acquire(alias: ResolvedAlias, signal: AbortSignal | undefined, timing?: CallTiming): Promise<Release> {
+    const backend = this.backend(alias);
+    const waitStarted = performance.now();
     const release = await backend.semaphore.acquire(signal);
     try {
       await backend.limiter.acquire(signal);
+      if (timing !== undefined) timing.queueWaitMs += performance.now() - waitStarted;
       return release;
     } catch (error) {
       release();
@@ -97,9 +116,18 @@ export class Backends {
     }
   }
 
-  /** Runs one request inside the backend's limits: a slot, a rate-limit turn, and the alias's timeout. */
-  async limited<T>(alias: ResolvedAlias, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const release = await this.acquire(alias, signal);
+  /**
+   * Runs one request inside the backend's limits: a slot, a rate-limit turn, and the alias's timeout. `timing` gets the
+   * queue wait and the time the backend had the request.
+   */
+  async limited<T>(
+    alias: ResolvedAlias,
+    signal: AbortSignal | undefined,
+    run: (signal: AbortSignal) => Promise<T>,
+    timing?: CallTiming,
+  ): Promise<T> {
+    const release = await this.acquire(alias, signal, timing);
+    const sent = performance.now();
     try {
       const attempt = linkedController(signal);
       const timer = setTimeout(
@@ -113,6 +141,7 @@ export class Backends {
         attempt.unlink();
       }
     } finally {
+      if (timing !== undefined) timing.serverMs = (timing.serverMs ?? 0) + (performance.now() - sent);
       release();
     }
   }
@@ -172,7 +201,7 @@ function groupBackends(aliases: readonly ResolvedAlias[], clock: Clock, sleep: S
     existing.aliases.push(alias.name);
     const concurrency = Math.min(existing.semaphore.limit, alias.concurrency);
     const rpm = [existing.limiter.perMinute, alias.rpm].filter((value) => value > 0);
-    if (concurrency !== existing.semaphore.limit) existing.semaphore = new Semaphore(concurrency);
+    if (concurrency !== existing.semaphore.limit) existing.semaphore.setLimit(concurrency);
     if (rpm.length > 0 && Math.min(...rpm) !== existing.limiter.perMinute)
       existing.limiter = new RateLimiter(Math.min(...rpm), clock, sleep);
   }

@@ -160,7 +160,7 @@ for (const dialect of dialects) {
           failed: 0,
         },
         { retried: 1, attempts: 2, tokens_reported: 0, failed: 0 },
-        { failed: 1, error_code: 'llm_auth', attempts: 1 },
+        { failed: 0, fell_back: 1, error_code: 'llm_auth', attempts: 1 },
       ]);
       // The recording sleep moves the manual clock by each backoff, so the third call starts a little later.
       expect(rows.map((row) => Number(row.started_at) >= before && Number(row.started_at) <= clock.now() && row.latency_ms >= 0)).toEqual([
@@ -205,7 +205,11 @@ async function exerciseWithKeyEchoes(test: TestGateway, server: OpenAITestServer
     errors.push(`${(error as Error).message} ${JSON.stringify(error)}`);
   };
   await test.gateway.generateObject('writer', Post, messages, { fallback, cacheKey: '1' });
-  for (const key of ['2', '3', '4']) await test.gateway.generateObject('writer', Post, messages, { fallback, cacheKey: key }).catch(keep);
+  // The 401 falls back with its refusal; that refusal is checked for the key like the errors are.
+  for (const key of ['2', '3', '4'])
+    await test.gateway
+      .generateObject('writer', Post, messages, { fallback, cacheKey: key })
+      .then((result) => result.failure && errors.push(`${result.failure.message} ${JSON.stringify(result.failure)}`), keep);
   for await (const _part of test.gateway.streamText('narrative', messages)) {
     // drain
   }

@@ -61,13 +61,13 @@ describe('gateway metrics', () => {
       { text: '{"title":"a","likes":1}', usage: { inputTokens: 40, outputTokens: 9, reported: true } },
       { text: 'no', usage: { inputTokens: 30, outputTokens: 1, reported: true } },
       { text: 'still no', usage: { inputTokens: 35, outputTokens: 2, reported: true } },
-      { error: new LlmError('llm_auth', 'no', { statusCode: 401 }) },
+      { error: new LlmError('llm_timeout', 'slow') },
     );
     await gateway.generateObject('writer', Post, messages, { fallback, cacheKey: 'one' });
     const replay = await gateway.generateObject('writer', Post, messages, { fallback, cacheKey: 'one' });
     const fellBack = await gateway.generateObject('writer', Post, messages, { fallback, cacheKey: 'two' });
     await expect(gateway.generateObject('writer', Post, messages, { fallback, cacheKey: 'three' })).rejects.toMatchObject({
-      code: 'llm_auth',
+      code: 'llm_timeout',
     });
     expect(replay.cached).toBe(true);
     expect(fellBack.fellBack).toBe(true);

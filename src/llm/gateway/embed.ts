@@ -27,7 +27,12 @@ export async function embed(
       throw new LlmError('llm_unavailable', `the ${provider.kind} provider of alias ${name} cannot embed`, { retryable: false });
     const embedWith = provider.embed.bind(provider);
     const embeddings = await context.retries.run(alias, call.record, signal, () =>
-      context.backends.limited(alias, signal, (attemptSignal) => embedWith(texts, { model: alias.model, signal: attemptSignal })),
+      context.backends.limited(
+        alias,
+        signal,
+        (attemptSignal) => embedWith(texts, { model: alias.model, signal: attemptSignal }),
+        call.record,
+      ),
     );
     let inputTokens = 0;
     for (const text of texts) inputTokens += await countTextTokens(text);

@@ -120,12 +120,14 @@ describe('generateObject', () => {
     expect(test.sleeps).toEqual([1_500]);
   });
 
-  it('does not retry an auth failure', async () => {
+  it('does not retry an auth failure: one request, then the fallback with the refusal', async () => {
     const test = await withMock();
     test.mock.enqueue({ error: new LlmError('llm_auth', 'no', { statusCode: 401 }) });
-    await expect(test.gateway.generateObject('writer', Post, messages, { fallback })).rejects.toMatchObject({ code: 'llm_auth' });
+    const result = await test.gateway.generateObject('writer', Post, messages, { fallback });
+    expect(result).toMatchObject({ object: fallback, fellBack: true, failure: { code: 'llm_auth', message: 'no' } });
     expect(test.mock.requests).toHaveLength(1);
     expect(test.sleeps).toEqual([]);
+    expect(await calls(test)).toMatchObject([{ failed: 0, fell_back: 1, error_code: 'llm_auth', attempts: 1 }]);
   });
 
   it('times out a slow answer with llm_timeout and does not retry it', async () => {

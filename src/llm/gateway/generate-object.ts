@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { LlmAliasName, ResolvedAlias } from '../aliases.js';
+import type { LlmError, LlmErrorCode } from '../errors.js';
 import type {
   ChatMessage,
   LlmProvider,
@@ -22,8 +23,11 @@ import {
   withJsonInstruction,
   withValidationFeedback,
 } from '../structured-output.js';
+import type { AliasBudget } from './budgets.js';
 import { type ActiveCall, countUsage } from './call-recording.js';
 import type { GatewayContext } from './context.js';
+import { mergeParams } from './params.js';
+import { toLlmError } from './retries.js';
 
 export interface GenerateObjectOptions<T> {
   /** Returned (with `fellBack: true`) when the model's answer is still invalid after the one corrective retry. */
@@ -32,8 +36,13 @@ export interface GenerateObjectOptions<T> {
   cacheKey?: string;
   /** Values for providers that write without a model (the offline writer's templates and placeholders). */
   context?: Record<string, unknown>;
-  /** Per-call overrides of the alias's parameters. */
+  /** Per-call overrides of the alias's parameters (`maxTokens`: the output this caller needs, e.g. a channel's length). */
   params?: ModelParams;
+  /**
+   * Asked once when the prompt does not fit the alias's context: the messages again with less in them, within the
+   * budget given. Without it, or when the shorter prompt does not fit either, the call falls back.
+   */
+  shorten?: (budget: AliasBudget) => readonly ChatMessage[] | Promise<readonly ChatMessage[]>;
   signal?: AbortSignal;
 }
 
@@ -49,6 +58,8 @@ export interface GenerateObjectResult<T> {
   retried: boolean;
   /** `object` is the caller's fallback. */
   fellBack: boolean;
+  /** Why it fell back when the backend refused the request for good (prompt too long, 4xx): no retry would help. */
+  failure?: { code: LlmErrorCode; message: string };
   usage: TokenUsage;
 }
 
@@ -57,9 +68,12 @@ interface Generation<T> {
   alias: ResolvedAlias;
   provider: LlmProvider;
   schema: z.ZodType<T>;
+  jsonSchema: JsonSchema;
   request: ProviderRequest;
   call: ActiveCall;
   signal: AbortSignal | undefined;
+  /** The output the caller asked for (else the alias's cap), before the budget cuts it to the room left. */
+  maxTokens: number | undefined;
 }
 
 export async function generateObject<T>(
@@ -77,7 +91,7 @@ export async function generateObject<T>(
     const request: ProviderRequest = {
       model: alias.model,
       messages: withJsonInstruction(messages, jsonSchema),
-      params: { ...alias.params, ...options.params },
+      params: mergeParams(alias.params, options.params),
       responseFormat,
       ...(options.context === undefined ? {} : { context: options.context }),
     };
@@ -98,8 +112,19 @@ export async function generateObject<T>(
         return { ...hit, cached: true, repaired: false, retried: false, fellBack: false, usage: call.usage.snapshot() };
       }
     }
-    const generation: Generation<T> = { alias, provider, schema, request, call, signal: options.signal };
-    const { outcome, raw } = await askWithOneCorrection(context, generation);
+    const generation: Generation<T> = {
+      alias,
+      provider,
+      schema,
+      jsonSchema,
+      request,
+      call,
+      signal: options.signal,
+      maxTokens: options.params?.maxTokens,
+    };
+    const answered = await askOrRefused(context, generation, options);
+    if ('refused' in answered) return fallBack(context, generation, options, answered.refused);
+    const { outcome, raw } = answered;
     const model = call.record.model;
     if (outcome.ok) {
       call.record.repaired = outcome.repaired;
@@ -131,6 +156,79 @@ export async function generateObject<T>(
   });
 }
 
+/**
+ * Asks (with one correction); a refusal that no retry can heal (prompt too long, 4xx, auth) comes back as `refused`
+ * instead of failing the call, after one shorter prompt when the caller can make one. Transient failures still throw.
+ */
+async function askOrRefused<T>(
+  context: GatewayContext,
+  generation: Generation<T>,
+  options: GenerateObjectOptions<T>,
+): Promise<{ outcome: ParseOutcome<T>; raw: string } | { refused: LlmError }> {
+  try {
+    return await askWithOneCorrection(context, generation);
+  } catch (error) {
+    const failure = toLlmError(error, generation.signal);
+    if (!isFinalRefusal(failure)) throw failure;
+    if (failure.code !== 'llm_context_exceeded' || options.shorten === undefined) return { refused: failure };
+    const budget = await context.budgets.budget(generation.alias, {
+      ...(generation.maxTokens === undefined ? {} : { maxTokens: generation.maxTokens }),
+    });
+    context.logger.info(
+      { alias: generation.alias.name, promptBudget: budget.promptEstimateTokens },
+      'prompt too long; asking once with a shorter one',
+    );
+    generation.call.record.retried = true;
+    const shorter = withJsonInstruction(await options.shorten(budget), generation.jsonSchema);
+    try {
+      return await askWithOneCorrection(context, { ...generation, request: { ...generation.request, messages: shorter } });
+    } catch (second) {
+      const secondFailure = toLlmError(second, generation.signal);
+      if (!isFinalRefusal(secondFailure)) throw secondFailure;
+      return { refused: secondFailure };
+    }
+  }
+}
+
+/** The caller's fallback for a request the backend refused for good; the refusal is recorded as a failure. */
+async function fallBack<T>(
+  context: GatewayContext,
+  generation: Generation<T>,
+  options: GenerateObjectOptions<T>,
+  refusal: LlmError,
+): Promise<GenerateObjectResult<T>> {
+  const { call, alias } = generation;
+  call.record.fellBack = true;
+  call.record.errorCode = refusal.code;
+  context.logger.warn(
+    { alias: alias.name, code: refusal.code, statusCode: refusal.statusCode },
+    'the backend refused the request; using the fallback',
+  );
+  await context.recorder.recordFailure({
+    alias: alias.name,
+    model: call.record.model,
+    kind: refusal.code,
+    message: refusal.message,
+    rawExcerpt: undefined,
+  });
+  const fallback = options.fallback;
+  return {
+    object: typeof fallback === 'function' ? (fallback as () => T)() : fallback,
+    model: call.record.model,
+    cached: false,
+    repaired: false,
+    retried: call.record.retried,
+    fellBack: true,
+    failure: { code: refusal.code, message: refusal.message },
+    usage: call.usage.snapshot(),
+  };
+}
+
+/** Refusals that cannot heal: the same request would get the same answer (not aborts, replay misses or timeouts). */
+export function isFinalRefusal(error: LlmError): boolean {
+  return !error.retryable && !['llm_aborted', 'llm_cache_miss', 'llm_timeout'].includes(error.code);
+}
+
 /** Asks the model; when the answer does not parse or validate, asks once more with the reason. */
 async function askWithOneCorrection<T>(
   context: GatewayContext,
@@ -142,15 +240,29 @@ async function askWithOneCorrection<T>(
   if (outcome.ok) return { outcome, raw: first.text };
   generation.call.record.retried = true;
   context.logger.info({ alias: generation.alias.name, kind: outcome.kind }, 'model output rejected; asking once more with the reason');
-  const second = await ask(context, generation, withValidationFeedback(prompt, first.text, outcome.problem));
+  let second: ProviderResult;
+  try {
+    second = await ask(context, generation, withValidationFeedback(prompt, first.text, outcome.problem));
+  } catch (error) {
+    // The correction carries the rejected answer; when that no longer fits, the first answer's problem stands.
+    if (toLlmError(error, generation.signal).code === 'llm_context_exceeded') return { outcome, raw: first.text };
+    throw error;
+  }
   return { outcome: parseModelOutput(generation.schema, second.text, second.finishReason), raw: second.text };
 }
 
 /** One request (with the backend's retries and limits); its usage and model go to the call record. */
 async function ask<T>(context: GatewayContext, generation: Generation<T>, messages: readonly ChatMessage[]): Promise<ProviderResult> {
   const { alias, provider, request, call, signal } = generation;
+  const plan = await context.budgets.plan(alias, provider, messages, generation.maxTokens, signal);
+  const params = { ...request.params, maxTokens: plan.maxTokens };
   const result = await context.retries.run(alias, call.record, signal, () =>
-    context.backends.limited(alias, signal, (attemptSignal) => provider.generate({ ...request, messages, signal: attemptSignal })),
+    context.backends.limited(
+      alias,
+      signal,
+      (attemptSignal) => provider.generate({ ...request, params, messages, signal: attemptSignal }),
+      call.record,
+    ),
   );
   call.usage.add(result.usage ?? (await countUsage(messages, result.text)));
   call.record.model = result.model;

@@ -145,10 +145,11 @@ describe('generateObject against an OpenAI-compatible server', () => {
     expect(server.requestCount).toBe(5);
   });
 
-  it('401: a typed llm_auth error after exactly one request', async () => {
+  it('401: exactly one request, then the fallback with the typed llm_auth refusal', async () => {
     const llm = await gateway();
     server.setDefault({ type: 'error', status: 401, body: { error: { message: 'invalid key' } } });
-    await expect(llm.generateObject('writer', Post, messages, { fallback })).rejects.toMatchObject({ code: 'llm_auth', statusCode: 401 });
+    const result = await llm.generateObject('writer', Post, messages, { fallback });
+    expect(result).toMatchObject({ object: fallback, fellBack: true, failure: { code: 'llm_auth' } });
     expect(server.requestCount).toBe(1);
   });
 
@@ -253,13 +254,22 @@ describe('streamText against an OpenAI-compatible server', () => {
     expect(server.requestCount).toBe(1);
   });
 
-  it('a stream that stalls: llm_timeout after the idle timeout, and the request is cancelled', async () => {
-    const llm = await gateway('timeout_ms = 200\n');
+  it('a stream that stalls after its first token: llm_timeout after the inter-token timeout, and the request is cancelled', async () => {
+    const llm = await gateway('timeout_ms = 60000\ninter_token_timeout_ms = 200\n');
     server.enqueue({ type: 'stream', chunks: ['Hyvää', ' huomenta'], hangAfter: 1 });
     const { error, text } = await read(llm.streamText('narrative', messages));
-    expect(error).toMatchObject({ code: 'llm_timeout' });
+    expect(error).toMatchObject({ code: 'llm_timeout', details: { stalled: true } });
+    expect((error as Error).message).toContain('stalled');
     expect(text).toBe('Hyvää');
     await expect(server.waitForClose(0)).resolves.toBeTypeOf('number');
+  });
+
+  it('a stream that never starts: llm_timeout after timeout_ms, not the inter-token timeout', async () => {
+    const llm = await gateway('timeout_ms = 200\ninter_token_timeout_ms = 60000\n');
+    server.enqueue({ type: 'stream', chunks: ['Hyvää'], hangAfter: 0 });
+    const { error, text } = await read(llm.streamText('narrative', messages));
+    expect(error).toMatchObject({ code: 'llm_timeout', details: { stalled: false } });
+    expect(text).toBe('');
   });
 });
 

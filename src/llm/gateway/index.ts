@@ -10,7 +10,10 @@ import { CallLog, type CallRecord, type FailureRecord } from '../call-log.js';
 import { realSleep } from '../limits.js';
 import { createBlocklistMatcher, type ModerationResult } from '../moderation.js';
 import type { ChatMessage } from '../provider.js';
+import { toJsonSchema, withJsonInstruction } from '../structured-output.js';
+import { countMessageTokens } from '../tokens.js';
 import { type BackendStats, Backends } from './backends.js';
+import { type AliasBudget, Budgets } from './budgets.js';
 import { type AliasStats, CallRecorder } from './call-recording.js';
 import { type EmbedOptions, type EmbedResult, embed } from './embed.js';
 import { type GenerateObjectOptions, type GenerateObjectResult, generateObject } from './generate-object.js';
@@ -21,6 +24,7 @@ import { RetryPolicy } from './retries.js';
 import { type StreamTextOptions, streamText, type TextStreamPart } from './stream-text.js';
 
 export type { BackendStats } from './backends.js';
+export type { AliasBudget } from './budgets.js';
 export type { AliasStats } from './call-recording.js';
 export type { EmbedOptions, EmbedResult } from './embed.js';
 export type { GenerateObjectOptions, GenerateObjectResult } from './generate-object.js';
@@ -46,10 +50,34 @@ export interface LlmGateway {
   embed(alias: LlmAliasName, texts: readonly string[], options?: EmbedOptions): Promise<EmbedResult>;
   moderate(text: string, options?: ModerateOptions): Promise<ModerationResult>;
   describe(alias: LlmAliasName): AliasDescription;
+  /**
+   * What fits one request of the alias: its context, the output cap, and the prompt budget in the backend's tokens and
+   * in the local estimate's (what `countTextTokens` counts). Asks the backend once. `schema`: the call will be a
+   * generateObject with it, whose JSON instruction comes out of the prompt budget.
+   */
+  budget(alias: LlmAliasName, options?: BudgetOptions): Promise<AliasBudget>;
   stats(): LlmStats;
   recentCalls(limit?: number): Promise<CallRecord[]>;
   recentFailures(limit?: number): Promise<FailureRecord[]>;
   close(): Promise<void>;
+}
+
+export interface BudgetOptions {
+  /** The output the caller will ask for (`params.maxTokens`), when not the alias's cap. */
+  maxTokens?: number;
+  /** The schema of a generateObject call: its JSON instruction is taken out of the prompt budget. */
+  schema?: z.ZodType;
+  signal?: AbortSignal;
+}
+
+async function aliasBudget(context: ModerationContext, name: LlmAliasName, options: BudgetOptions = {}): Promise<AliasBudget> {
+  const budget = await context.budgets.budget(context.backends.alias(name), {
+    ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  if (options.schema === undefined || !Number.isFinite(budget.promptEstimateTokens)) return budget;
+  const instruction = await countMessageTokens(withJsonInstruction([], toJsonSchema(options.schema)));
+  return { ...budget, promptEstimateTokens: Math.max(0, budget.promptEstimateTokens - instruction) };
 }
 
 export function createLlmGateway(options: LlmGatewayOptions): LlmGateway {
@@ -68,6 +96,7 @@ export function createLlmGateway(options: LlmGatewayOptions): LlmGateway {
   const callLog = new CallLog(database);
   const context: ModerationContext = {
     backends,
+    budgets: new Budgets(backends, settings.token_margin, logger),
     recorder: new CallRecorder({ callLog, clock, logger, metrics: options.metrics, kindOf: (alias) => backends.kindOf(alias) }),
     retries: new RetryPolicy(settings, options.random ?? Math.random, sleep, logger),
     cache: new ObjectCache({ settings, database, kv: options.kv, clock, logger }),
@@ -86,6 +115,7 @@ export function createLlmGateway(options: LlmGatewayOptions): LlmGateway {
     embed: (alias, texts, callOptions) => embed(context, alias, texts, callOptions),
     moderate: (text, callOptions) => moderate(context, text, callOptions),
     describe: (alias) => backends.describe(alias),
+    budget: (alias, budgetOptions) => aliasBudget(context, alias, budgetOptions),
     stats: () => ({
       cache: context.cache.mode,
       aliases: Object.fromEntries(

@@ -10,6 +10,7 @@ import type { ChatMessage, FinishReason, LlmProvider, ModelParams, ProviderReque
 import { linkedController } from './backends.js';
 import { type ActiveCall, countUsage } from './call-recording.js';
 import type { GatewayContext } from './context.js';
+import { mergeParams } from './params.js';
 import { toLlmError } from './retries.js';
 
 export interface StreamTextOptions {
@@ -37,6 +38,8 @@ interface Streaming {
 interface Progress {
   emitted: boolean;
   text: string;
+  /** performance.now() when the request went out (0 while it waits for a slot). */
+  sent: number;
 }
 
 export async function* streamText(
@@ -54,10 +57,12 @@ export async function* streamText(
     const request: ProviderRequest = {
       model: alias.model,
       messages: [...messages],
-      params: { ...alias.params, ...options.params },
+      params: mergeParams(alias.params, options.params),
       responseFormat: { type: 'text' },
       ...(options.context === undefined ? {} : { context: options.context }),
     };
+    const plan = await context.budgets.plan(alias, provider, request.messages, options.params?.maxTokens, signal);
+    request.params = { ...request.params, maxTokens: plan.maxTokens };
     const streaming: Streaming = { alias, provider, request, call, signal };
     for (let retry = 0; ; retry++) {
       const wait = yield* streamAttempt(context, streaming, retry);
@@ -80,14 +85,15 @@ async function* streamAttempt(
 ): AsyncGenerator<TextStreamPart, number | undefined> {
   const { alias, provider, request, call, signal } = streaming;
   const attempt = linkedController(signal);
-  const idle = idleTimeout(attempt.controller, alias.timeoutMs);
-  const progress: Progress = { emitted: false, text: '' };
+  const idle = idleTimeout(attempt.controller, alias.timeoutMs, alias.interTokenTimeoutMs);
+  const progress: Progress = { emitted: false, text: '', sent: 0 };
   let release: Release | undefined;
   try {
-    release = await context.backends.acquire(alias, signal);
+    release = await context.backends.acquire(alias, signal, call.record);
     call.record.attempts++;
+    progress.sent = performance.now();
     idle.arm();
-    const finish = yield* relayText(provider.stream({ ...request, signal: attempt.controller.signal }), idle.arm, call, progress);
+    const finish = yield* relayText(provider.stream({ ...request, signal: attempt.controller.signal }), idle, call, progress);
     idle.clear();
     if (finish === undefined) throw new LlmError('llm_unavailable', 'the model stream ended before the model finished');
     call.usage.add(finish.usage ?? (await countUsage(request.messages, progress.text)));
@@ -104,6 +110,7 @@ async function* streamAttempt(
     return wait;
   } finally {
     idle.clear();
+    if (progress.sent > 0) call.record.serverMs = (call.record.serverMs ?? 0) + (performance.now() - progress.sent);
     // Also cancels the upstream request when the consumer stopped reading early.
     attempt.controller.abort(new LlmError('llm_aborted', 'the stream was closed by its reader'));
     attempt.unlink();
@@ -114,36 +121,61 @@ async function* streamAttempt(
 /** Yields the provider's non-empty text as deltas (noting the time to first token); returns its finish part. */
 async function* relayText(
   parts: AsyncIterable<StreamPart>,
-  onPart: () => void,
+  idle: IdleTimeout,
   call: ActiveCall,
   progress: Progress,
 ): AsyncGenerator<TextStreamPart, FinishPart | undefined> {
   let finish: FinishPart | undefined;
   for await (const part of parts) {
-    onPart();
     if (part.type === 'finish') {
+      idle.arm();
       finish = part;
       continue;
     }
-    if (part.text === '') continue;
-    if (!progress.emitted) call.record.timeToFirstTokenMs = performance.now() - call.started;
+    if (part.text === '') {
+      idle.arm();
+      continue;
+    }
+    if (!progress.emitted) call.record.timeToFirstTokenMs = performance.now() - progress.sent;
     progress.emitted = true;
+    idle.firstToken();
     progress.text += part.text;
     yield { type: 'text-delta', text: part.text };
   }
   return finish;
 }
 
-/** A timeout that restarts with every part, so a long answer that keeps coming is fine. */
-function idleTimeout(controller: AbortController, milliseconds: number): { arm: () => void; clear: () => void } {
+interface IdleTimeout {
+  /** (Re)starts the wait for the next part. */
+  arm(): void;
+  /** Text arrived: from now on the (shorter) inter-token timeout applies. */
+  firstToken(): void;
+  clear(): void;
+}
+
+/**
+ * A timeout that restarts with every part, so a long answer that keeps coming is fine: `firstMs` until the first text
+ * (the prompt may take long to read), then `betweenMs` between parts, so a stream the server stopped feeding is
+ * noticed as stalled.
+ */
+function idleTimeout(controller: AbortController, firstMs: number, betweenMs: number): IdleTimeout {
   let timer: NodeJS.Timeout | undefined;
+  let started = false;
   const clear = () => clearTimeout(timer);
   const arm = () => {
     clear();
-    timer = setTimeout(
-      () => controller.abort(new LlmError('llm_timeout', `the model backend sent nothing for ${milliseconds} ms`)),
-      milliseconds,
-    );
+    const milliseconds = started ? betweenMs : firstMs;
+    const message = started
+      ? `the model stream stalled: nothing for ${milliseconds} ms after its last token`
+      : `the model backend sent nothing for ${milliseconds} ms`;
+    timer = setTimeout(() => controller.abort(new LlmError('llm_timeout', message, { details: { stalled: started } })), milliseconds);
   };
-  return { arm, clear };
+  return {
+    arm,
+    firstToken() {
+      started = true;
+      arm();
+    },
+    clear,
+  };
 }

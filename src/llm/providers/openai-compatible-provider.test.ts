@@ -108,13 +108,58 @@ describe('openai-compatible provider', () => {
     await expect(closed.generate(request)).rejects.toMatchObject({ code: 'llm_unavailable', retryable: true });
   });
 
-  it('maps other 4xx answers to a non-retryable llm_unavailable', async () => {
-    server.enqueue({ type: 'error', status: 400, body: { error: { message: 'response_format is not supported' } } });
-    const error = await provider()
-      .generate(request)
-      .catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'llm_unavailable', statusCode: 400, retryable: false });
-    expect((error as Error).message).toContain('response_format is not supported');
+  it('maps other 4xx answers to a non-retryable llm_rejected', async () => {
+    server.enqueue(
+      { type: 'error', status: 400, body: { error: { message: 'response_format is not supported' } } },
+      { type: 'error', status: 404, body: { error: { message: 'model not found' } } },
+      { type: 'error', status: 422, body: { detail: 'bad temperature' } },
+    );
+    for (const [status, text] of [
+      [400, 'response_format is not supported'],
+      [404, 'model not found'],
+      [422, 'Unprocessable'],
+    ] as const) {
+      const error = await provider()
+        .generate(request)
+        .catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: 'llm_rejected', statusCode: status, retryable: false });
+      expect((error as Error).message).toContain(text);
+    }
+  });
+
+  it("maps llama.cpp's 400 exceed_context_size_error (and other servers' words for it) to llm_context_exceeded", async () => {
+    server.enqueue(
+      {
+        type: 'error',
+        status: 400,
+        body: {
+          error: {
+            code: 400,
+            message: 'request (16551 tokens) exceeds the available context size (1024 tokens), try increasing it',
+            type: 'exceed_context_size_error',
+            n_prompt_tokens: 16551,
+            n_ctx: 1024,
+          },
+        },
+      },
+      { type: 'error', status: 400, body: { error: { message: "This model's maximum context length is 8192 tokens." } } },
+      { type: 'error', status: 413, body: { error: { message: 'too large' } } },
+    );
+    const errors = [];
+    for (let index = 0; index < 3; index++)
+      errors.push(
+        await provider()
+          .generate(request)
+          .catch((caught: unknown) => caught),
+      );
+    expect(errors[0]).toMatchObject({
+      code: 'llm_context_exceeded',
+      statusCode: 400,
+      retryable: false,
+      details: { promptTokens: 16551, contextTokens: 1024 },
+    });
+    expect(errors[1]).toMatchObject({ code: 'llm_context_exceeded', statusCode: 400 });
+    expect(errors[2]).toMatchObject({ code: 'llm_context_exceeded', statusCode: 413 });
   });
 
   it('streams deltas and ends with usage and the finish reason', async () => {

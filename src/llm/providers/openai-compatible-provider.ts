@@ -16,6 +16,7 @@ import type {
   StreamPart,
   TokenUsage,
 } from '../provider.js';
+import { countServerTokens, probeServerLimits } from './server-limits.js';
 
 export interface OpenAICompatibleProviderOptions {
   /** e.g. `http://127.0.0.1:8081/v1`; the SDK appends `/chat/completions`, `/embeddings`. */
@@ -86,6 +87,30 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
       } catch (error) {
         throw fail(error, embedOptions.signal);
       }
+    },
+
+    ...serverProbes(options),
+  };
+}
+
+/** What the server says about its context and slots, and its tokenizer (llama.cpp), per server-limits.ts. */
+function serverProbes(options: OpenAICompatibleProviderOptions): Pick<LlmProvider, 'limits' | 'countTokens'> {
+  const probe = {
+    baseUrl: options.baseUrl,
+    apiKey: options.apiKey,
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+  };
+  return {
+    async limits({ model, signal }) {
+      const found = await probeServerLimits({ ...probe, model, ...(signal === undefined ? {} : { signal }) });
+      return {
+        ...(found.contextTokens === undefined ? {} : { contextTokens: found.contextTokens }),
+        ...(found.slots === undefined ? {} : { slots: found.slots }),
+        source: found.source,
+      };
+    },
+    countTokens(messages, { model, signal }) {
+      return countServerTokens(messages, { ...probe, model, ...(signal === undefined ? {} : { signal }) });
     },
   };
 }
@@ -225,14 +250,39 @@ function toLlmError(error: unknown, signal: AbortSignal | undefined, secrets: re
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       });
     }
+    if (isContextExceeded(status, error.responseBody)) {
+      return new LlmError('llm_context_exceeded', `the prompt does not fit the model's context (HTTP ${status}): ${message}`, {
+        statusCode: status,
+        details: contextDetails(error.responseBody),
+      });
+    }
     // Any other 4xx: the backend understood and refused (unknown model, unsupported response_format). Not retried.
-    return new LlmError('llm_unavailable', `the model backend rejected the request (HTTP ${status}): ${message}`, {
-      statusCode: status,
-      retryable: false,
-    });
+    return new LlmError('llm_rejected', `the model backend rejected the request (HTTP ${status}): ${message}`, { statusCode: status });
   }
   if (error instanceof Error && error.name === 'AbortError') return new LlmError('llm_aborted', 'the model call was aborted');
   return new LlmError('llm_unavailable', `the model backend failed: ${message}`);
+}
+
+// llama.cpp: `exceed_context_size_error`; vLLM, OpenAI and others say it in words.
+const contextWords = /exceed_context_size|context[ _-]?(length|size|window)|maximum context|too many tokens|prompt is too long/i;
+
+function isContextExceeded(status: number, body: string | undefined): boolean {
+  if (status === 413) return true;
+  return (status === 400 || status === 422) && body !== undefined && contextWords.test(body);
+}
+
+/** The sizes llama.cpp names in its answer (`n_prompt_tokens`, `n_ctx`), for the caller's shorter retry. */
+function contextDetails(body: string | undefined): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(body ?? '') as { error?: { n_prompt_tokens?: unknown; n_ctx?: unknown } };
+    const { n_prompt_tokens: promptTokens, n_ctx: contextTokens } = parsed.error ?? {};
+    return {
+      ...(typeof promptTokens === 'number' ? { promptTokens } : {}),
+      ...(typeof contextTokens === 'number' ? { contextTokens } : {}),
+    };
+  } catch {
+    return {};
+  }
 }
 
 function redact(text: string, secrets: readonly string[]): string {

@@ -56,7 +56,10 @@ export interface RecordedRequest {
 export interface OpenAITestServer {
   /** Base URL including `/v1`. */
   readonly url: string;
+  /** Chat-completion and embedding requests, in order. */
   readonly requests: readonly RecordedRequest[];
+  /** Everything else the client asked (`/props`, `/v1/models`, `/tokenize`...), in order. */
+  readonly probes: readonly RecordedRequest[];
   /** Chat-completion and embedding requests received. */
   readonly requestCount: number;
   readonly inFlight: number;
@@ -73,10 +76,15 @@ export interface OpenAITestServer {
 export interface OpenAITestServerOptions {
   models?: string[];
   embeddingDimensions?: number;
+  /**
+   * Plays a llama.cpp server's self-description: `/props` with the slot context and slot count, `meta.n_ctx` in
+   * `/v1/models`, and (with `countTokens`) `/apply-template` + `/tokenize` counting the rendered prompt.
+   */
+  llamaCpp?: { contextTokens: number; slots: number; countTokens?: (prompt: string) => number };
 }
 
 export async function startOpenAITestServer(options: OpenAITestServerOptions = {}): Promise<OpenAITestServer> {
-  const server = new ScriptedServer(options.models ?? ['test-model'], options.embeddingDimensions ?? 8);
+  const server = new ScriptedServer(options);
   await server.listen();
   return server;
 }
@@ -84,6 +92,7 @@ export async function startOpenAITestServer(options: OpenAITestServerOptions = {
 class ScriptedServer implements OpenAITestServer {
   url = '';
   readonly requests: RecordedRequest[] = [];
+  readonly probes: RecordedRequest[] = [];
   requestCount = 0;
   inFlight = 0;
   maxInFlight = 0;
@@ -94,10 +103,15 @@ class ScriptedServer implements OpenAITestServer {
     void this.handle(request, response);
   });
 
-  constructor(
-    private readonly models: string[],
-    private readonly dimensions: number,
-  ) {}
+  constructor(private readonly options: OpenAITestServerOptions) {}
+
+  private get models(): string[] {
+    return this.options.models ?? ['test-model'];
+  }
+
+  private get dimensions(): number {
+    return this.options.embeddingDimensions ?? 8;
+  }
 
   async listen(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -137,24 +151,21 @@ class ScriptedServer implements OpenAITestServer {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const counted = request.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/embeddings');
     const recorded: RecordedRequest = {
-      index: this.requests.length,
+      index: counted ? this.requests.length : this.probes.length,
       method: request.method ?? 'GET',
       path,
       headers: request.headers,
       body,
       receivedAt: performance.now(),
     };
-    this.requests.push(recorded);
-    if (request.method === 'GET' && path === '/v1/models') {
-      sendJson(response, 200, { object: 'list', data: this.models.map((id) => ({ id, object: 'model', owned_by: 'test' })) });
-      return;
-    }
-    const counted = request.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/embeddings');
     if (!counted) {
-      sendJson(response, 404, { error: { message: `no route ${request.method} ${path}` } });
+      this.probes.push(recorded);
+      this.answerProbe(request.method ?? 'GET', path, body, response);
       return;
     }
+    this.requests.push(recorded);
     this.track(recorded, response);
     if (path === '/v1/embeddings' && this.queue.length === 0) {
       sendEmbeddings(response, body, body?.model ?? this.models[0], this.dimensions);
@@ -162,6 +173,31 @@ class ScriptedServer implements OpenAITestServer {
     }
     const script = this.queue.shift() ?? this.fallback;
     await play(typeof script === 'function' ? script(recorded) : script, recorded, response, String(body?.model ?? this.models[0]));
+  }
+
+  /** What a llama.cpp server says about itself, when the options make this one play it; 404 otherwise. */
+  private answerProbe(method: string, path: string, body: Record<string, unknown> | undefined, response: ServerResponse): void {
+    const { llamaCpp } = this.options;
+    if (method === 'GET' && path === '/v1/models') {
+      const meta = llamaCpp === undefined ? {} : { meta: { n_ctx: llamaCpp.contextTokens } };
+      sendJson(response, 200, { object: 'list', data: this.models.map((id) => ({ id, object: 'model', owned_by: 'test', ...meta })) });
+      return;
+    }
+    if (llamaCpp !== undefined && method === 'GET' && path === '/props') {
+      sendJson(response, 200, { total_slots: llamaCpp.slots, default_generation_settings: { n_ctx: llamaCpp.contextTokens } });
+      return;
+    }
+    if (llamaCpp?.countTokens !== undefined && method === 'POST' && path === '/apply-template') {
+      const messages = Array.isArray(body?.messages) ? (body.messages as { role: string; content: string }[]) : [];
+      sendJson(response, 200, { prompt: messages.map((message) => `<${message.role}>${message.content}`).join('\n') });
+      return;
+    }
+    if (llamaCpp?.countTokens !== undefined && method === 'POST' && path === '/tokenize') {
+      const count = llamaCpp.countTokens(String(body?.content ?? ''));
+      sendJson(response, 200, { tokens: Array.from({ length: count }, (_, index) => index) });
+      return;
+    }
+    sendJson(response, 404, { error: { message: `no route ${method} ${path}` } });
   }
 
   /** Counts the request in flight until its connection closes, and notes a close before the answer was complete. */
