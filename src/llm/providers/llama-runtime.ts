@@ -2,6 +2,7 @@
  * node-llama-cpp, the optional runtime of the `local` provider: its API typed structurally (only the members used, so
  * its types are never imported), and loading it on demand, one shared Llama runtime per GPU mode.
  */
+import { availableParallelism } from 'node:os';
 import { LlmError } from '../errors.js';
 
 export const localRuntimePackage = 'node-llama-cpp';
@@ -21,6 +22,12 @@ export interface LlamaModule {
     logger?: (level: string, message: string) => void;
   }): Promise<Llama>;
   LlamaChatSession: new (options: { contextSequence: LlamaContextSequence; autoDisposeSequence?: boolean }) => LlamaChatSession;
+  /** The chat wrapper a LlamaChatSession picks for the model (its GGUF template, or one for its architecture). */
+  resolveChatWrapper(model: LlamaModel): ChatWrapper;
+}
+
+export interface ChatWrapper {
+  generateContextState(options: { chatHistory: ChatHistoryItem[] }): { contextText: { tokenize(tokenizer: unknown): readonly number[] } };
 }
 
 export interface Llama {
@@ -49,9 +56,7 @@ export interface LlamaContextSequence {
 }
 
 export interface LlamaChatSession {
-  readonly chatWrapper: {
-    generateContextState(options: { chatHistory: ChatHistoryItem[] }): { contextText: { tokenize(tokenizer: unknown): readonly number[] } };
-  };
+  readonly chatWrapper: ChatWrapper;
   setChatHistory(history: ChatHistoryItem[]): void;
   promptWithMeta(
     prompt: string,
@@ -75,6 +80,16 @@ export type LlamaGrammar = object;
 export interface LlamaEmbeddingContext {
   getEmbeddingFor(text: string): Promise<{ vector: readonly number[] }>;
   dispose(): Promise<void>;
+}
+
+/**
+ * CPU threads when the configuration sets none: half the cores the process may use, at least one. node-llama-cpp's own
+ * default is at least 4, and ggml's workers spin at every barrier of the graph: with more threads than free cores
+ * (a 2-core machine, or any loaded one) each token waits for descheduled spinners, which made a tiny model take
+ * seconds per token where one thread takes well under a millisecond.
+ */
+export function defaultThreads(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / 2));
 }
 
 export function messageOf(error: unknown): string {

@@ -11,9 +11,15 @@ import { LlmError } from '../errors.js';
 import type { ChatMessage, LocalProviderFactory, ProviderRequest, StreamPart } from '../provider.js';
 import { buildTinyGguf, writeTinyGguf } from '../testing/tiny-gguf.js';
 import { inspectGgufFile } from './gguf-parser.js';
+import { defaultThreads } from './llama-runtime.js';
 import { createLocalProvider, isLocalRuntimeInstalled, LocalProvider } from './local-provider.js';
 
 const available = await isLocalRuntimeInstalled();
+// CI installs node-llama-cpp, so there a missing runtime fails the suite instead of skipping it (except where CI says
+// the runtime is optional: the second Node version's run, which installs only package.json).
+if (!available && process.env.CI === 'true' && process.env.KOIVULAHTI_LOCAL_RUNTIME !== 'optional') {
+  throw new Error('node-llama-cpp is not installed and CI=true: the local provider tests must run');
+}
 if (!available) {
   console.warn(
     'local-provider.test: node-llama-cpp is not installed, skipping the model tests ' +
@@ -130,6 +136,14 @@ describe('GGUF checks', () => {
   });
 });
 
+describe('default threads', () => {
+  it('uses half the cores, at least one: never more spinning workers than a 2-core machine can run', () => {
+    expect(defaultThreads(2)).toBe(1);
+    expect(defaultThreads(1)).toBe(1);
+    expect(defaultThreads(16)).toBe(8);
+  });
+});
+
 describe.skipIf(!available)('local provider on a tiny random GGUF', () => {
   let provider: LocalProvider;
 
@@ -160,6 +174,20 @@ describe.skipIf(!available)('local provider on a tiny random GGUF', () => {
     expect(result.usage?.outputTokens).toBeGreaterThan(0);
     expect(result.usage?.outputTokens).toBeLessThanOrEqual(16);
     expect(['stop', 'length']).toContain(result.finishReason);
+  });
+
+  it("says its sequence context and slots, and counts a prompt with the model's tokenizer and template", async () => {
+    expect(await provider.limits({})).toEqual({ contextTokens: 256, slots: 1, source: 'context' });
+    const messages: ChatMessage[] = [
+      { role: 'system', content: 'You are a villager.' },
+      { role: 'user', content: 'Is the sauna warm?' },
+    ];
+    const counted = await provider.countTokens(messages, {});
+    const result = await provider.generate(request(messages, { params: { maxTokens: 4 } }));
+    expect(counted).toBe(result.usage?.inputTokens);
+    expect(
+      await provider.countTokens([...messages, { role: 'assistant', content: 'Yes.' }, { role: 'user', content: 'Good.' }], {}),
+    ).toBeGreaterThan(counted);
   });
 
   it('constrains an object to the JSON schema with a grammar', async () => {

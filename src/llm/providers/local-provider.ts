@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import { abortError, LlmError, throwIfAborted } from '../errors.js';
 import type {
+  BackendLimits,
   ChatMessage,
   FinishReason,
   LlmProvider,
@@ -20,6 +21,8 @@ import type {
 import { inspectGgufFile } from './gguf-parser.js';
 import {
   type ChatHistoryItem,
+  type ChatWrapper,
+  defaultThreads,
   importRuntime,
   type Llama,
   type LlamaChatSession,
@@ -61,8 +64,11 @@ interface LoadedModel {
   llama: Llama;
   model: LlamaModel;
   context: LlamaContext;
+  /** Each sequence's context: what one request may hold. */
   contextSize: number;
   ChatSession: LlamaModule['LlamaChatSession'];
+  /** Renders a chat as the sessions do, for counting a prompt's tokens without a sequence. */
+  wrapper: ChatWrapper;
 }
 
 interface Waiter {
@@ -178,6 +184,19 @@ export class LocalProvider implements LlmProvider {
     return result;
   }
 
+  /** One request may hold a sequence's context; the sequences are the slots. Loads the model if it is not yet. */
+  async limits(options: { signal?: AbortSignal }): Promise<BackendLimits> {
+    const loaded = await untilAborted(this.load(), options.signal);
+    return { contextTokens: loaded.contextSize, slots: Math.max(1, this.settings.sequences ?? 1), source: 'context' };
+  }
+
+  /** The prompt in the model's own tokens, rendered by the chat wrapper the sessions use. */
+  async countTokens(messages: readonly ChatMessage[], options: { signal?: AbortSignal }): Promise<number> {
+    const loaded = await untilAborted(this.load(), options.signal);
+    const { history, prompt } = toChatHistory(messages);
+    return promptTokens(loaded, history, prompt);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const loading = this.loading;
@@ -209,9 +228,7 @@ export class LocalProvider implements LlmProvider {
     let healthy = false;
     try {
       slot.session.setChatHistory(history);
-      const inputTokens = slot.session.chatWrapper
-        .generateContextState({ chatHistory: [...history, { type: 'user', text: prompt }, { type: 'model', response: [] }] })
-        .contextText.tokenize(loaded.model.tokenizer).length;
+      const inputTokens = promptTokens(loaded, history, prompt);
       const before = slot.sequence.tokenMeter.getState().usedOutputTokens;
       const seed = params.seed ?? this.settings.seed;
       const response = await slot.session.promptWithMeta(prompt, {
@@ -259,7 +276,7 @@ export class LocalProvider implements LlmProvider {
     const modelPath = this.settings.modelPath;
     await inspectGgufFile(modelPath);
     const llama = await this.runtime();
-    const { LlamaChatSession } = await loadModule(this.settings.importModule ?? importRuntime);
+    const { LlamaChatSession, resolveChatWrapper } = await loadModule(this.settings.importModule ?? importRuntime);
     const gpu = this.settings.gpu ?? false;
     let model: LlamaModel;
     try {
@@ -275,9 +292,9 @@ export class LocalProvider implements LlmProvider {
       const context = await model.createContext({
         contextSize,
         sequences: Math.max(1, this.settings.sequences ?? 1),
-        ...(this.settings.threads === undefined ? {} : { threads: this.settings.threads }),
+        threads: this.settings.threads ?? defaultThreads(),
       });
-      return { llama, model, context, contextSize, ChatSession: LlamaChatSession };
+      return { llama, model, context, contextSize, ChatSession: LlamaChatSession, wrapper: resolveChatWrapper(model) };
     } catch (error) {
       await model.dispose();
       throw unavailable(`could not create a ${contextSize}-token context for ${modelPath}: ${messageOf(error)}`, error);
@@ -293,7 +310,7 @@ export class LocalProvider implements LlmProvider {
       const creating = loaded.model
         .createEmbeddingContext({
           contextSize: loaded.contextSize,
-          ...(this.settings.threads === undefined ? {} : { threads: this.settings.threads }),
+          threads: this.settings.threads ?? defaultThreads(),
         })
         .catch((error: unknown) => {
           if (this.embedding === creating) this.embedding = undefined;
@@ -387,6 +404,12 @@ export class LocalProvider implements LlmProvider {
       waiter.reject(unavailable(`could not open a context sequence: ${messageOf(error)}`, error));
     }
   }
+}
+
+function promptTokens(loaded: LoadedModel, history: ChatHistoryItem[], prompt: string): number {
+  return loaded.wrapper
+    .generateContextState({ chatHistory: [...history, { type: 'user', text: prompt }, { type: 'model', response: [] }] })
+    .contextText.tokenize(loaded.model.tokenizer).length;
 }
 
 function emitText(text: string, onTextChunk: (text: string) => void): void {
