@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStore, openDatabase, runMigrations, SnapshotStore, storeMigrations } from '../../src/store/index.js';
-import { growCatalog } from '../../src/village/catalog/grow.js';
+import { growCatalog } from '../../src/village/domain/catalog-growth.js';
 import { type LoadedCatalog, loadCatalog, VillageRun, validateCatalog } from '../../src/village/index.js';
 import { round } from '../lib/measure.js';
 import { type BenchContext, type Benchmark, type ResultRow, row } from '../lib/types.js';

@@ -3,11 +3,11 @@
  * -> a reaction that teaches. Wiring only: the ProductModule the server registers, and the service for other callers.
  */
 import type { ProductModule } from '../web/product-module.js';
-import { createOidcAccounts } from './accounts/oidc.js';
 import { tipsUpcasters } from './domain/events.js';
 import { tipsRoutes } from './http/routes/index.js';
 import { decisionLogProjection } from './read-model/decision-log.js';
 import { tipsMigrations } from './read-model/migrations.js';
+import { createOidcAccounts } from './services/accounts/oidc.js';
 import { TipsService } from './services/index.js';
 
 export { type TipsEvent, tipsEventTypes } from './domain/events.js';

@@ -9,7 +9,6 @@ import { renderClockFragment, renderPostFragment } from './http/pages/components
 import { liveTopic } from './http/pages/frame.js';
 import { villageRoutes } from './http/routes/index.js';
 import { villageMigrations } from './read-model/migrations.js';
-import { renderQueue } from './render/render-job.js';
 import {
   getCharacterCard as cardOf,
   getVillagerMemories as memoriesOf,
@@ -20,9 +19,9 @@ import {
   listVillagers as villagersOf,
 } from './services/characters.js';
 import type { VillageDeps } from './services/context.js';
+import { renderQueue } from './services/render/render-job.js';
 import { createVillageService, type VillageService } from './services/village-service.js';
 
-export { CatalogError, defaultCatalogDirectory, hashCatalog, type LoadedCatalog, loadCatalog, validateCatalog } from './catalog/loader.js';
 export type { VillageConfig } from './config.js';
 export type { Catalog, CatalogIssue, Channel, EventType, Language, Npc, Place } from './domain/catalog-schema.js';
 export { buildCatalogIndex, type CatalogIndex } from './domain/context.js';
@@ -55,7 +54,14 @@ export {
 } from './domain/village-settings.js';
 export { villageMigrations } from './read-model/migrations.js';
 export type { PostRow } from './read-model/queries.js';
-export { type RenderJobPayload, renderQueue } from './render/render-job.js';
+export {
+  CatalogError,
+  defaultCatalogDirectory,
+  hashCatalog,
+  type LoadedCatalog,
+  loadCatalog,
+  validateCatalog,
+} from './services/catalog-loader.js';
 export {
   type VillagerCard,
   type VillagerMemories,
@@ -65,6 +71,7 @@ export {
   villagerOrigin,
 } from './services/characters.js';
 export type { VillageDeps } from './services/context.js';
+export { type RenderJobPayload, renderQueue } from './services/render/render-job.js';
 export type { JobOutcome } from './services/render-workers.js';
 export { type ReplayReport, replayRun } from './services/replay.js';
 export type { RunControl } from './services/runs.js';

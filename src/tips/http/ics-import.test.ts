@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../store/index.js';
 import { createTipsHarness, type TipsHarness } from './testing.js';
 
-const fixtures = new URL('../integrations/fixtures/', import.meta.url);
+const fixtures = new URL('../services/integrations/fixtures/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, fixtures), 'utf8');
 
 /** About 5 MB of events that each repeat every second since 1990. */

@@ -7,10 +7,10 @@ import type { LlmGateway } from '../../llm/index.js';
 import { MemoryEventBus } from '../../messaging/memory/memory-event-bus.js';
 import { EventStore, runMigrations, type StoreDatabase, storeMigrations } from '../../store/index.js';
 import { createApp } from '../../web/app.js';
-import { createOidcAccounts } from '../accounts/oidc.js';
 import { tipsUpcasters } from '../domain/events.js';
 import { decisionLogProjection } from '../read-model/decision-log.js';
 import { tipsMigrations } from '../read-model/migrations.js';
+import { createOidcAccounts } from '../services/accounts/oidc.js';
 import { TipsService } from '../services/index.js';
 import { tipsRoutes } from './routes/index.js';
 

@@ -7,7 +7,7 @@ import { TipsService } from '../services/index.js';
 import { createTipsHarness, type TipsHarness } from './testing.js';
 
 const dialects = await resolveTestDialects();
-const fixture = readFileSync(new URL('../integrations/fixtures/recurring-zones.ics', import.meta.url), 'utf8');
+const fixture = readFileSync(new URL('../services/integrations/fixtures/recurring-zones.ics', import.meta.url), 'utf8');
 const minute = 60_000;
 
 const tasks = [

@@ -7,8 +7,8 @@ import { ManualClock } from '../../core/clock.js';
 import { parseConfig } from '../../core/config.js';
 import { allMigrations } from '../../runtime.js';
 import { EventStore, openDatabase, runMigrations } from '../../store/index.js';
-import { generateVaultKey } from '../privacy/vault.js';
 import { decisionLogProjection } from '../read-model/decision-log.js';
+import { generateVaultKey } from './privacy/vault.js';
 import { TipsService } from './tips-service.js';
 
 describe('koivulahti tips', () => {

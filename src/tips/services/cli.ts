@@ -9,8 +9,8 @@ import { ValidationError } from '../../core/errors.js';
 import { EventStore, type StoreDatabase } from '../../store/index.js';
 import { tipsUpcasters } from '../domain/events.js';
 import { formatEvaluation, policyNames } from '../domain/shadow.js';
-import { generateVaultKey } from '../privacy/vault.js';
 import { decisionLogProjection } from '../read-model/decision-log.js';
+import { generateVaultKey } from './privacy/vault.js';
 import { TipsService } from './tips-service.js';
 
 export const tipsSubcommands = ['evaluate', 'promote', 'rotate-keys', 'keygen', 'export', 'delete'] as const;

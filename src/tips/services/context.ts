@@ -15,8 +15,8 @@ import { type GateSettings, policyName } from '../domain/policy.js';
 import { isPolicyName, settingsOf } from '../domain/shadow.js';
 import { servingPolicy, type TipsState } from '../domain/state.js';
 import { parseClock } from '../domain/time.js';
-import type { TodoistOAuthSettings } from '../integrations/todoist-oauth.js';
-import { parseVaultKeys, TokenVault } from '../privacy/vault.js';
+import type { TodoistOAuthSettings } from './integrations/todoist-oauth.js';
+import { parseVaultKeys, TokenVault } from './privacy/vault.js';
 import { UserStates } from './user-states.js';
 
 export type { TipsConfig } from '../config.js';

@@ -1,12 +1,12 @@
 /** Integrations: iCalendar import, Todoist import (pasted token or the vaulted OAuth token) and the Todoist OAuth flow. */
 import { randomBytes } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { parseIcsBounded } from '../integrations/ical-sandbox.js';
-import { fetchTodoistTasks } from '../integrations/todoist.js';
-import { exchangeTodoistCode, revokeTodoistToken, todoistAuthorizeUrl } from '../integrations/todoist-oauth.js';
 import { saveOAuthState, takeOAuthState } from '../read-model/oauth-states.js';
 import { runCommand } from './commands.js';
 import { type TipsContext, timeZoneOf, todoistOAuthOf } from './context.js';
+import { parseIcsBounded } from './integrations/ical-sandbox.js';
+import { fetchTodoistTasks } from './integrations/todoist.js';
+import { exchangeTodoistCode, revokeTodoistToken, todoistAuthorizeUrl } from './integrations/todoist-oauth.js';
 import { recordSignals } from './signals.js';
 
 const minute = 60_000;

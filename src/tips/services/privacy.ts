@@ -2,10 +2,10 @@
 import type { ConsentPurpose } from '../domain/events.js';
 import { consentPurposes } from '../domain/events.js';
 import { consented } from '../domain/state.js';
-import { revokeTodoistToken } from '../integrations/todoist-oauth.js';
-import { type DeletionReceipt, deleteUser, exportUser, type TokenRevoker, type UserExport } from '../privacy/account.js';
 import { runCommand } from './commands.js';
 import { consentByDefault, type TipsContext, todoistOAuthOf } from './context.js';
+import { revokeTodoistToken } from './integrations/todoist-oauth.js';
+import { type DeletionReceipt, deleteUser, exportUser, type TokenRevoker, type UserExport } from './privacy/account.js';
 
 export interface ConsentStatus {
   purpose: ConsentPurpose;

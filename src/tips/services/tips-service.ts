@@ -5,10 +5,10 @@
 import type { ConsentPurpose, Reaction, SignalInput } from '../domain/events.js';
 import type { LinUcbModel } from '../domain/linucb.js';
 import type { TipsState } from '../domain/state.js';
-import type { TokenVault } from '../privacy/vault.js';
 import { type DecisionLogEntry, readDecisionLog } from '../read-model/decision-log.js';
 import { createTipsContext, servingOf, streamOf, type TipsContext, type TipsContextOptions } from './context.js';
 import * as integrations from './integrations.js';
+import type { TokenVault } from './privacy/vault.js';
 import * as privacy from './privacy.js';
 import { react } from './reactions.js';
 import { markShown, type NextOptions, nextTip, verifyDecision } from './serving.js';

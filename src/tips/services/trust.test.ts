@@ -4,7 +4,7 @@ import { resolveTestDialects } from '../../store/testing.js';
 import type { SignalInput } from '../domain/events.js';
 import { contextFeatureNames } from '../domain/features.js';
 import { createTipsHarness, type TipsHarness } from '../http/testing.js';
-import { generateVaultKey } from '../privacy/vault.js';
+import { generateVaultKey } from './privacy/vault.js';
 
 const dialects = await resolveTestDialects();
 const minute = 60_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.js';
 import { given } from '../../core/testing/decider-spec.js';
-import { loadCatalog } from '../catalog/loader.js';
+import { loadCatalog } from '../services/catalog-loader.js';
 import { buildCatalogIndex } from './context.js';
 import { villageDecider } from './decider.js';
 import { runTick } from './engine.js';

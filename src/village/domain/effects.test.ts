@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.js';
-import { loadCatalog } from '../catalog/loader.js';
+import { loadCatalog } from '../services/catalog-loader.js';
 import { buildCatalogIndex } from './context.js';
 import { evolve, runTick } from './engine.js';
 import type { Happening, VillageEvent } from './events.js';

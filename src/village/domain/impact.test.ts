@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../catalog/loader.js';
+import { loadCatalog } from '../services/catalog-loader.js';
 import type { EventType } from './catalog-schema.js';
 import { decideRenders, impactComponents, impactScore } from './impact.js';
 import { defaultVillageSettings, settingsFromConfig } from './village-settings.js';

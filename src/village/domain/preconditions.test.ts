@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../catalog/loader.js';
+import { loadCatalog } from '../services/catalog-loader.js';
 import type { Precondition } from './catalog-schema.js';
 import { buildCatalogIndex } from './context.js';
 import { checkPrecondition, type PreconditionSubject } from './preconditions.js';

@@ -15,8 +15,8 @@ import { createApp } from '../../web/app.js';
 import type { ProductServices } from '../../web/product-module.js';
 import { villageDepsFor, villageModule, villageServiceFor } from '../index.js';
 import { villageMigrations } from '../read-model/migrations.js';
-import { type RenderJobPayload, renderQueue } from '../render/render-job.js';
 import type { VillageDeps } from '../services/context.js';
+import { type RenderJobPayload, renderQueue } from '../services/render/render-job.js';
 import type { JobOutcome } from '../services/render-workers.js';
 import type { VillageService } from '../services/village-service.js';
 

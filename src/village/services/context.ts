@@ -8,13 +8,13 @@ import type { Metrics } from '../../core/metrics.js';
 import type { LlmGateway } from '../../llm/index.js';
 import type { JobQueue, KvStore } from '../../messaging/ports.js';
 import type { EventStore, SnapshotStore } from '../../store/index.js';
-import type { LoadedCatalog } from '../catalog/loader.js';
 import type { VillageConfig } from '../config.js';
 import { buildCatalogIndex, type CatalogIndex } from '../domain/context.js';
 import type { ChannelLimits } from '../domain/posts.js';
 import { hashSettings, runIdFor } from '../domain/runs.js';
 import type { VillageSettings } from '../domain/village-settings.js';
 import type { PostRow, RunRow, VillageQueries } from '../read-model/queries.js';
+import type { LoadedCatalog } from './catalog-loader.js';
 
 export interface VillageDeps {
   config: VillageConfig;

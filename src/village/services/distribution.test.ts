@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../catalog/loader.js';
 import type { Happening } from '../domain/events.js';
 import { createInitialState } from '../domain/state.js';
 import { defaultVillageSettings } from '../domain/village-settings.js';
+import { loadCatalog } from './catalog-loader.js';
 import { SimulationTally } from './simulation-summary.js';
 import { VillageRun } from './world-run.js';
 

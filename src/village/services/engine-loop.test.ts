@@ -4,7 +4,7 @@ import { waitUntil } from '../../web/testing.js';
 import { contentStreamId } from '../domain/events.js';
 import { createVillageFixture as createFixture, type VillageFixture, type VillageFixtureOptions } from '../http/testing.js';
 import { villageModule } from '../index.js';
-import { renderQueue } from '../render/render-job.js';
+import { renderQueue } from './render/render-job.js';
 import { createVillageService } from './village-service.js';
 
 let fixture: VillageFixture | undefined;

@@ -9,8 +9,8 @@ import { KvLease, runUnderLease } from '../../messaging/index.js';
 import type { Happening, VillageEvent } from '../domain/events.js';
 import { tickInstant, toLocalTime } from '../domain/sim-time.js';
 import type { VillageState } from '../domain/state.js';
-import { buildRenderJob, type RenderJobPayload, renderIdempotencyKey, renderQueue } from '../render/render-job.js';
 import { safely, type VillageContext } from './context.js';
+import { buildRenderJob, type RenderJobPayload, renderIdempotencyKey, renderQueue } from './render/render-job.js';
 import type { RunControl, RunService } from './runs.js';
 import { VillageRun } from './world-run.js';
 

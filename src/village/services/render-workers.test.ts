@@ -3,7 +3,7 @@ import { createMockProvider } from '../../llm/index.js';
 import { resolveTestDialects } from '../../store/testing.js';
 import { contentStreamId } from '../domain/events.js';
 import { createVillageFixture as createFixture, type VillageFixture, type VillageFixtureOptions } from '../http/testing.js';
-import { type RenderJobPayload, renderQueue } from '../render/render-job.js';
+import { type RenderJobPayload, renderQueue } from './render/render-job.js';
 
 let fixture: VillageFixture | undefined;
 afterEach(async () => {

@@ -8,9 +8,9 @@ import type { LeasedJob } from '../../messaging/ports.js';
 import { VersionConflictError } from '../../store/index.js';
 import { contentStreamId, type PostPublished, type PostRejected } from '../domain/events.js';
 import { boundaryProblems, type GeneratedPost, generatedPostSchema } from '../domain/posts.js';
-import { buildMessages, fallbackPost, offlineContext } from '../render/prompt.js';
-import { type RenderJobPayload, renderIdempotencyKey, renderQueue } from '../render/render-job.js';
 import { channelLimits, safely, type VillageContext } from './context.js';
+import { buildMessages, fallbackPost, offlineContext } from './render/prompt.js';
+import { type RenderJobPayload, renderIdempotencyKey, renderQueue } from './render/render-job.js';
 
 export type JobOutcome = 'published' | 'rejected' | 'duplicate';
 

@@ -1,11 +1,11 @@
 /** Replaying a recorded run: re-run it from its seed (or a snapshot) and compare every event with the stored log. */
 import { ValidationError } from '../../core/errors.js';
 import type { EventStore, RecordedEvent } from '../../store/index.js';
-import type { LoadedCatalog } from '../catalog/loader.js';
 import { type RunStarted, worldStreamId } from '../domain/events.js';
 import { canonicalEvent, hashSettings } from '../domain/runs.js';
 import { parseInstant } from '../domain/sim-time.js';
 import { defaultVillageSettings, type VillageSettings } from '../domain/village-settings.js';
+import type { LoadedCatalog } from './catalog-loader.js';
 import { loadSnapshot, type RunOptions, type RunPersistence, VillageRun, type VillageSnapshot } from './world-run.js';
 
 export interface ReplayOptions {

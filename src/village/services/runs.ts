@@ -6,8 +6,8 @@ import { NotFoundError } from '../../core/errors.js';
 import { contentStreamId, type RunControlAction, worldStreamId } from '../domain/events.js';
 import { parseInstant } from '../domain/sim-time.js';
 import type { RunRow } from '../read-model/queries.js';
-import { renderQueue } from '../render/render-job.js';
 import type { VillageContext } from './context.js';
+import { renderQueue } from './render/render-job.js';
 import { type ReplayReport, replayRun } from './replay.js';
 
 /** What the engine loop watches: written by the admin routes (and by autostart). */

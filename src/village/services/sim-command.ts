@@ -4,13 +4,13 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ValidationError } from '../../core/errors.js';
-import { growCatalog, maxVillagers } from '../catalog/grow.js';
-import { type LoadedCatalog, loadCatalog, validateCatalog } from '../catalog/loader.js';
+import { growCatalog, maxVillagers } from '../domain/catalog-growth.js';
 import { worldStreamId } from '../domain/events.js';
 import { hashSettings, runIdFor, serializeEvent } from '../domain/runs.js';
 import { parseInstant } from '../domain/sim-time.js';
 import { createInitialState } from '../domain/state.js';
 import { defaultVillageSettings, type VillageSettings } from '../domain/village-settings.js';
+import { type LoadedCatalog, loadCatalog, validateCatalog } from './catalog-loader.js';
 import { type ReplayReport, replayRun } from './replay.js';
 import { SimulationTally } from './simulation-summary.js';
 import { type RunPersistence, VillageRun } from './world-run.js';

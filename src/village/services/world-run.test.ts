@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventStore, runMigrations, SnapshotStore, type StoreDatabase, storeMigrations } from '../../store/index.js';
 import { resolveTestDialects } from '../../store/testing.js';
-import { loadCatalog } from '../catalog/loader.js';
 import { type VillageEvent, worldStreamId } from '../domain/events.js';
 import { canonicalEvent, serializeEvent } from '../domain/runs.js';
+import { loadCatalog } from './catalog-loader.js';
 import { replayRun } from './replay.js';
 import { loadSnapshot, VillageRun, type VillageSnapshot } from './world-run.js';
 

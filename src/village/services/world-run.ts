@@ -8,7 +8,6 @@ import { createHash, type Hash } from 'node:crypto';
 import { ValidationError } from '../../core/errors.js';
 import { Rng, type RngState } from '../../core/rng.js';
 import type { EventStore, NewEvent, SnapshotStore } from '../../store/index.js';
-import type { LoadedCatalog } from '../catalog/loader.js';
 import { buildCatalogIndex, type CatalogIndex } from '../domain/context.js';
 import { evolve, tick } from '../domain/engine.js';
 import { type RunStarted, type VillageEvent, worldStreamId } from '../domain/events.js';
@@ -16,6 +15,7 @@ import { hashSettings, runIdFor, serializeEvent } from '../domain/runs.js';
 import { formatLocal, simDayOf, tickInstant } from '../domain/sim-time.js';
 import { createInitialState, type VillageState } from '../domain/state.js';
 import { defaultVillageSettings, type VillageSettings } from '../domain/village-settings.js';
+import type { LoadedCatalog } from './catalog-loader.js';
 
 export const snapshotSchemaVersion = 1;
 

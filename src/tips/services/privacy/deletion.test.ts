@@ -1,14 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../core/clock.js';
-import { parseConfig } from '../../core/config.js';
-import { createMockProvider } from '../../llm/index.js';
-import { createTestGateway, type TestGateway } from '../../llm/testing/gateway-fixture.js';
-import { allMigrations } from '../../runtime.js';
-import { EventStore, runMigrations, SnapshotStore, type StoreDatabase } from '../../store/index.js';
-import { resolveTestDialects } from '../../store/testing.js';
-import { decisionLogProjection } from '../read-model/decision-log.js';
-import { TipsService } from '../services/index.js';
+import { ManualClock } from '../../../core/clock.js';
+import { parseConfig } from '../../../core/config.js';
+import { createMockProvider } from '../../../llm/index.js';
+import { createTestGateway, type TestGateway } from '../../../llm/testing/gateway-fixture.js';
+import { allMigrations } from '../../../runtime.js';
+import { EventStore, runMigrations, SnapshotStore, type StoreDatabase } from '../../../store/index.js';
+import { resolveTestDialects } from '../../../store/testing.js';
+import { decisionLogProjection } from '../../read-model/decision-log.js';
+import { TipsService } from '../index.js';
 import { generateVaultKey } from './vault.js';
 
 const dialects = await resolveTestDialects();

@@ -4,9 +4,9 @@
  * and maps each active task to a task signal. Only what the recommender needs is kept: id, title, project name,
  * due time, priority, duration.
  */
-import { AppError, ValidationError } from '../../core/errors.js';
-import type { TaskSignal } from '../domain/events.js';
-import { isValidTimeZone, zonedTimeToEpoch } from '../domain/time.js';
+import { AppError, ValidationError } from '../../../core/errors.js';
+import type { TaskSignal } from '../../domain/events.js';
+import { isValidTimeZone, zonedTimeToEpoch } from '../../domain/time.js';
 
 interface TodoistDue {
   date?: string;

@@ -2,8 +2,8 @@
  * The writer's prompt for a render job, and the offline writer's context. Stable prefix first (the author's persona
  * and the channel's style), the event last, so llama.cpp / vLLM prefix caching can reuse the persona part.
  */
-import type { Channel, Language } from '../domain/catalog-schema.js';
-import { defaultTone, type GeneratedPost, type Tone } from '../domain/posts.js';
+import type { Channel, Language } from '../../domain/catalog-schema.js';
+import { defaultTone, type GeneratedPost, type Tone } from '../../domain/posts.js';
 import { joinNames, type PromptContext, type RenderJobPayload } from './render-job.js';
 
 export interface ChatMessageLike {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../core/clock.js';
-import { openDatabase, runMigrations, storeMigrations } from '../../store/index.js';
-import { tipsMigrations } from '../read-model/migrations.js';
+import { ManualClock } from '../../../core/clock.js';
+import { openDatabase, runMigrations, storeMigrations } from '../../../store/index.js';
+import { tipsMigrations } from '../../read-model/migrations.js';
 import { decryptToken, encryptToken, generateVaultKey, keyIdOf, parseVaultKeys, TokenVault, VaultError } from './vault.js';
 
 const k1 = generateVaultKey('k1');

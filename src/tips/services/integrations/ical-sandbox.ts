@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CalendarSignal } from '../domain/events.js';
+import type { CalendarSignal } from '../../domain/events.js';
 import type { IcsImportOptions } from './ical.js';
 import { checkIcsSize, IcsSyntaxError } from './ical-structure.js';
 import type { IcsWorkerInput } from './ical-worker.js';

@@ -4,7 +4,7 @@
  * HTTP Basic client credentials, form body `token` + `token_type_hint=access_token`). Tokens and secrets never appear
  * in errors or logs.
  */
-import { AppError, ValidationError } from '../../core/errors.js';
+import { AppError, ValidationError } from '../../../core/errors.js';
 
 export interface TodoistOAuthSettings {
   clientId: string;

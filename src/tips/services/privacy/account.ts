@@ -12,8 +12,8 @@
  * Returns a receipt with the counts per table; the receipt itself is not stored (it would be a row of the user).
  */
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../core/clock.js';
-import { type EventStore, readJson, type StoreDatabase } from '../../store/index.js';
+import type { Clock } from '../../../core/clock.js';
+import { type EventStore, readJson, type StoreDatabase } from '../../../store/index.js';
 import type { TokenVault } from './vault.js';
 
 /** The LLM aliases only the tips product uses. */

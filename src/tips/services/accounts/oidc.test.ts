@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../store/index.js';
-import { createTipsHarness, type TipsHarness } from '../http/testing.js';
+import { openDatabase } from '../../../store/index.js';
+import { createTipsHarness, type TipsHarness } from '../../http/testing.js';
 import { loginCookie, sessionCookie, userIdFor } from './oidc.js';
 import { sign } from './session.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { loadCatalog, validateCatalog } from '../services/catalog-loader.js';
 import { VillageRun } from '../services/world-run.js';
-import { growCatalog } from './grow.js';
-import { loadCatalog, validateCatalog } from './loader.js';
+import { growCatalog } from './catalog-growth.js';
 
 describe('growing a catalog', () => {
   const base = loadCatalog().catalog;

@@ -18,7 +18,7 @@ import {
 } from '../domain/catalog-schema.js';
 
 /** The Koivulahti catalog shipped with the program (copied to dist/ by scripts/copy-assets.mjs). */
-export const defaultCatalogDirectory = fileURLToPath(new URL('./koivulahti/', import.meta.url));
+export const defaultCatalogDirectory = fileURLToPath(new URL('../domain/catalog/koivulahti/', import.meta.url));
 
 export class CatalogError extends ValidationError {
   readonly issues: CatalogIssue[];

@@ -3,10 +3,10 @@
  * context is taken from the engine's state at that moment — the author's persona, their most relevant memories,
  * how they relate to the others and the event itself — so a worker needs nothing else to write the post.
  */
-import type { Channel, Language } from '../domain/catalog-schema.js';
-import type { CatalogIndex } from '../domain/context.js';
-import type { Happening, RenderRequested } from '../domain/events.js';
-import { type NpcState, relationshipKey, type VillageState } from '../domain/state.js';
+import type { Channel, Language } from '../../domain/catalog-schema.js';
+import type { CatalogIndex } from '../../domain/context.js';
+import type { Happening, RenderRequested } from '../../domain/events.js';
+import { type NpcState, relationshipKey, type VillageState } from '../../domain/state.js';
 
 export const renderQueue = 'village-render';
 

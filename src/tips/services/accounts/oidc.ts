@@ -9,9 +9,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
-import type { Clock } from '../../core/clock.js';
-import { AppError, ValidationError } from '../../core/errors.js';
-import type { TipsConfig } from '../config.js';
+import type { Clock } from '../../../core/clock.js';
+import { AppError, ValidationError } from '../../../core/errors.js';
+import type { TipsConfig } from '../../config.js';
 import { cookieHeader, randomToken, readCookie, sign, tokensEqual, verify } from './session.js';
 
 export const sessionCookie = 'koivulahti_tips_session';

@@ -7,7 +7,7 @@
  * other. No randomness: the same catalog and N always give the same catalog. N at or below the catalog's own count
  * returns the catalog itself.
  */
-import type { Catalog, Goal, Npc, Place, RelationshipSeed } from '../domain/catalog-schema.js';
+import type { Catalog, Goal, Npc, Place, RelationshipSeed } from './catalog-schema.js';
 
 const firstNames = [
   'Aino',

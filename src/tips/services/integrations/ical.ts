@@ -6,8 +6,8 @@
  * Synchronous and unbounded in time by itself: the server runs it through ical-sandbox.ts, in a worker thread.
  */
 import ICAL from 'ical.js';
-import type { CalendarSignal } from '../domain/events.js';
-import { isValidTimeZone, zonedTimeToEpoch } from '../domain/time.js';
+import type { CalendarSignal } from '../../domain/events.js';
+import { isValidTimeZone, zonedTimeToEpoch } from '../../domain/time.js';
 import { checkIcsStructure, type EventLines, IcsSyntaxError } from './ical-structure.js';
 import { windowsZoneToIana } from './windows-zones.js';
 

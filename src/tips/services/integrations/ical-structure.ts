@@ -3,7 +3,7 @@
  * duration and period values, and records where each VEVENT and its properties are, so every later failure can name
  * the line and the property.
  */
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../../core/errors.js';
 
 export class IcsSyntaxError extends ValidationError {
   readonly line: number;

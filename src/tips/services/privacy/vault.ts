@@ -7,9 +7,9 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../core/clock.js';
-import { AppError, ValidationError } from '../../core/errors.js';
-import type { StoreDatabase } from '../../store/index.js';
+import type { Clock } from '../../../core/clock.js';
+import { AppError, ValidationError } from '../../../core/errors.js';
+import type { StoreDatabase } from '../../../store/index.js';
 
 export class VaultError extends AppError {
   constructor(message: string) {

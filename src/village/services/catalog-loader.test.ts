@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CatalogError, defaultCatalogDirectory, loadCatalog } from './loader.js';
+import { CatalogError, defaultCatalogDirectory, loadCatalog } from './catalog-loader.js';
 
 describe('the default Koivulahti catalog', () => {
   const { catalog, hash } = loadCatalog();
