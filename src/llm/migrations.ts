@@ -122,7 +122,8 @@ export const llmMigrations: StoreMigration[] = [
     },
   },
   {
-    name: '0203-llm-call-timings',
+    // Named after every module's migrations so far: Kysely applies only names that sort after the last one applied.
+    name: '0600-llm-call-timings',
     async up(db) {
       await db.schema.alterTable('llm_calls').addColumn('queue_wait_ms', 'integer').execute();
       await db.schema.alterTable('llm_calls').addColumn('server_ms', 'integer').execute();

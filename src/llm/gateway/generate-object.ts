@@ -224,9 +224,20 @@ async function fallBack<T>(
   };
 }
 
-/** Refusals that cannot heal: the same request would get the same answer (not aborts, replay misses or timeouts). */
+/**
+ * Refusals that cannot heal: the same request would get the same answer (a prompt too long for the context, a 4xx, bad
+ * credentials, a missing model or runtime). Outages, timeouts and unknown failures are left to the caller's retries.
+ */
+const finalRefusals: ReadonlySet<LlmErrorCode> = new Set([
+  'llm_context_exceeded',
+  'llm_rejected',
+  'llm_auth',
+  'llm_model_invalid',
+  'llm_not_installed',
+]);
+
 export function isFinalRefusal(error: LlmError): boolean {
-  return !error.retryable && !['llm_aborted', 'llm_cache_miss', 'llm_timeout'].includes(error.code);
+  return finalRefusals.has(error.code);
 }
 
 /** Asks the model; when the answer does not parse or validate, asks once more with the reason. */

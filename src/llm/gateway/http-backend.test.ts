@@ -163,7 +163,8 @@ describe('generateObject against an OpenAI-compatible server', () => {
 
   it('max in-flight never exceeds the configured concurrency under 50 parallel calls', async () => {
     const llm = await gateway('concurrency = 3\n');
-    server.setDefault({ type: 'chat', content: valid, delayMs: 5 });
+    // Long enough that the calls pile up at the limit even on a loaded machine.
+    server.setDefault({ type: 'chat', content: valid, delayMs: 50 });
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, index) => llm.generateObject('writer', Post, messages, { fallback, cacheKey: `call-${index}` })),
     );

@@ -9,6 +9,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Rng } from '../../core/rng.js';
+import { subwordPieces } from './tiny-vocabulary.js';
 
 export interface TinyGgufOptions {
   seed?: number;
@@ -20,6 +21,11 @@ export interface TinyGgufOptions {
   contextLength?: number;
   /** A Jinja chat template stored as `tokenizer.chat_template`; none by default. */
   chatTemplate?: string;
+  /**
+   * `basic` (default): about one token per character. `subwords`: word pieces that compress prompts about as much as a
+   * real model's tokenizer, plus the ChatML markers `<|im_start|>` and `<|im_end|>` as control tokens.
+   */
+  vocabulary?: 'basic' | 'subwords';
 }
 
 export interface TinyGgufInfo {
@@ -68,7 +74,7 @@ const wordPieces = (
 ).split(' ');
 
 /** SentencePiece-style vocabulary with byte fallback; every string is unique (llama.cpp aborts on a duplicate). */
-export function tinyVocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
+export function tinyVocabulary(kind: 'basic' | 'subwords' = 'basic'): { tokens: string[]; scores: number[]; types: number[] } {
   const tokens: string[] = [];
   const scores: number[] = [];
   const types: number[] = [];
@@ -87,6 +93,13 @@ export function tinyVocabulary(): { tokens: string[]; scores: number[]; types: n
   // Longer pieces score higher so SentencePiece merges prefer them.
   for (const [index, piece] of wordPieces.entries()) add(piece, -2 - index, tokenType.normal);
   for (let code = 0x21; code <= 0x7e; code++) add(String.fromCharCode(code), -100 - code, tokenType.normal);
+  if (kind === 'subwords') {
+    const known = new Set(tokens);
+    for (const piece of subwordPieces()) if (!known.has(piece)) add(piece, [...piece].length - 50, tokenType.normal);
+    // Last, so the ids of the byte tokens (which the output prior is keyed on) stay where they are.
+    add('<|im_start|>', 0, tokenType.control);
+    add('<|im_end|>', 0, tokenType.control);
+  }
 
   const seen = new Set<string>();
   for (const token of tokens) {
@@ -106,7 +119,7 @@ export interface TinyGgufBuild {
 /** Builds the whole file in memory (about 0.5 MB with the defaults). */
 export function buildTinyGguf(options: TinyGgufOptions = {}): TinyGgufBuild {
   const shape = tinyShape(options);
-  const vocabulary = tinyVocabulary();
+  const vocabulary = tinyVocabulary(options.vocabulary);
   const metadata = tinyMetadata(shape, vocabulary, options.chatTemplate);
   const tensors = tinyTensors(shape, vocabulary.tokens.length);
 
