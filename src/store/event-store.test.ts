@@ -46,6 +46,18 @@ for (const dialect of dialects) {
       expect(result.lastPosition).toBe(events[1]?.position);
     });
 
+    it('given one append of more events than a statement can bind, then all are stored in order', async () => {
+      // 12,000 rows x 6 values is over SQLite's 32,766 and PostgreSQL's 65,535 bound values per statement.
+      const events = Array.from({ length: 12_000 }, (_, index) => ({ type: 'ticked', data: { index } }));
+      const result = await store.append('big-a', 'no-stream', events);
+      expect(result.nextExpectedVersion).toBe(12_000);
+      const stored = await store.readStream('big-a');
+      expect(stored.map((event) => (event.data as { index: number }).index)).toEqual(events.map((_, index) => index));
+      expect(stored.map((event) => event.version)).toEqual(events.map((_, index) => index + 1));
+      expect(stored.every((event, index) => index === 0 || event.position > (stored[index - 1]?.position ?? 0))).toBe(true);
+      expect(result.events.map((event) => event.position)).toEqual(stored.map((event) => event.position));
+    });
+
     it('given a stream at version 2, when appending with expected version 1, then the whole batch is rejected', async () => {
       await store.append('counter-a', 'no-stream', [
         { type: 'incremented', data: { by: 1 } },

@@ -139,6 +139,9 @@ const appendLockKey = 7_411_202_611; // arbitrary, fixed: "the event log append 
 const notifyChannel = 'koivulahti_events';
 const defaultPollMs = 1_000;
 
+/** Rows per INSERT statement of an append (6 bound values each). */
+const appendChunkRows = 2_000;
+
 export class EventStore {
   readonly database: StoreDatabase;
   private readonly db: Kysely<EventTables>;
@@ -187,20 +190,27 @@ export class EventStore {
         const current = await this.currentVersion(transaction, streamId);
         assertExpected(streamId, expectedVersion, current);
         if (events.length === 0) return { nextExpectedVersion: current, lastPosition: 0, events: [] };
-        const rows = await transaction
-          .insertInto('events')
-          .values(
-            events.map((event, index) => ({
-              stream_id: streamId,
-              version: current + index + 1,
-              type: event.type,
-              data: JSON.stringify(event.data ?? null),
-              metadata: JSON.stringify(event.metadata ?? {}),
-              recorded_at: recordedAt,
-            })),
-          )
-          .returning(['position', 'version'])
-          .execute();
+        const rows: Array<{ position: number | string | bigint }> = [];
+        // One statement per chunk: a statement binds at most 32,766 values on SQLite (65,535 on PostgreSQL).
+        for (let start = 0; start < events.length; start += appendChunkRows) {
+          const chunk = events.slice(start, start + appendChunkRows);
+          rows.push(
+            ...(await transaction
+              .insertInto('events')
+              .values(
+                chunk.map((event, offset) => ({
+                  stream_id: streamId,
+                  version: current + start + offset + 1,
+                  type: event.type,
+                  data: JSON.stringify(event.data ?? null),
+                  metadata: JSON.stringify(event.metadata ?? {}),
+                  recorded_at: recordedAt,
+                })),
+              )
+              .returning(['position', 'version'])
+              .execute()),
+          );
+        }
         const recorded: RecordedEvent[] = events.map((event, index) => ({
           position: Number(rows[index]?.position),
           streamId,
