@@ -10,6 +10,9 @@ import type { TipsEvent } from '../domain/events.js';
 import { evolve, initialState, type TipsState } from '../domain/state.js';
 import { streamOf, type TipsContext } from './context.js';
 
+/** What running a command needs: the store and the cache of folded states. */
+export type CommandContext = Pick<TipsContext, 'store' | 'states'>;
+
 export interface CommandResult {
   /** The state after the command's events. */
   state: TipsState;
@@ -19,7 +22,7 @@ export interface CommandResult {
 /** Returns undefined when there is nothing to do on this state (the result is then the state as loaded). */
 export type CommandOf = (state: TipsState) => Promise<TipsCommand | undefined> | TipsCommand | undefined;
 
-export async function runCommand(context: TipsContext, userId: string, commandOf: CommandOf): Promise<CommandResult> {
+export async function runCommand(context: CommandContext, userId: string, commandOf: CommandOf): Promise<CommandResult> {
   const decider = {
     initialState,
     evolve,

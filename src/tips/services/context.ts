@@ -65,7 +65,7 @@ export function createTipsContext(options: TipsContextOptions): TipsContext {
 
 export const streamOf = (userId: string) => `user-${userId}`;
 
-export function timeZoneOf(context: TipsContext, state: TipsState): string {
+export function timeZoneOf(context: Pick<TipsContext, 'defaultTimeZone'>, state: TipsState): string {
   return state.context?.timezone ?? context.defaultTimeZone;
 }
 
@@ -108,7 +108,7 @@ export function rewardOf(config: TipsConfig, reaction: Reaction): number {
   }
 }
 
-export function todoistOAuthOf(context: TipsContext): TodoistOAuthSettings {
+export function todoistOAuthOf(context: Pick<TipsContext, 'config' | 'fetch'>): TodoistOAuthSettings {
   const { config } = context;
   return {
     clientId: config.todoist_client_id,

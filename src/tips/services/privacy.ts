@@ -2,7 +2,7 @@
 import type { ConsentPurpose } from '../domain/events.js';
 import { consentPurposes } from '../domain/events.js';
 import { consented } from '../domain/state.js';
-import { runCommand } from './commands.js';
+import { type CommandContext, runCommand } from './commands.js';
 import { consentByDefault, type TipsContext, todoistOAuthOf } from './context.js';
 import { revokeTodoistToken } from './integrations/todoist-oauth.js';
 import { type DeletionReceipt, deleteUser, exportUser, type TokenRevoker, type UserExport } from './privacy/account.js';
@@ -15,7 +15,12 @@ export interface ConsentStatus {
 }
 
 /** Records consent for a purpose (given or revoked) with the notice version; takes effect on the next decision. */
-export async function setConsent(context: TipsContext, userId: string, purpose: ConsentPurpose, granted: boolean): Promise<void> {
+export async function setConsent(
+  context: CommandContext & Pick<TipsContext, 'config' | 'clock'>,
+  userId: string,
+  purpose: ConsentPurpose,
+  granted: boolean,
+): Promise<void> {
   await runCommand(context, userId, () => ({
     type: 'set_consent',
     purpose,
@@ -25,7 +30,7 @@ export async function setConsent(context: TipsContext, userId: string, purpose: 
   }));
 }
 
-export async function consents(context: TipsContext, userId: string): Promise<ConsentStatus[]> {
+export async function consents(context: Pick<TipsContext, 'config' | 'states'>, userId: string): Promise<ConsentStatus[]> {
   const state = await context.states.load(userId);
   return consentPurposes.map((purpose) => {
     const record = state.consents.get(purpose);
@@ -38,12 +43,15 @@ export async function consents(context: TipsContext, userId: string): Promise<Co
   });
 }
 
-export function exportData(context: TipsContext, userId: string): Promise<UserExport> {
+export function exportData(context: Pick<TipsContext, 'database' | 'store' | 'vault' | 'clock'>, userId: string): Promise<UserExport> {
   return exportUser(context.database, context.store, context.vault, context.clock, userId);
 }
 
 /** Revokes the user's tokens and removes every row of the user; the cached state is forgotten too. */
-export async function deleteAccount(context: TipsContext, userId: string): Promise<DeletionReceipt> {
+export async function deleteAccount(
+  context: Pick<TipsContext, 'config' | 'fetch' | 'database' | 'vault' | 'clock' | 'states'>,
+  userId: string,
+): Promise<DeletionReceipt> {
   // Without an OAuth client there is nothing to revoke against (a pasted personal token is never stored).
   const revokers: Record<string, TokenRevoker> = {};
   if (context.config.todoist_client_id) revokers.todoist = (token) => revokeTodoistToken(todoistOAuthOf(context), token);

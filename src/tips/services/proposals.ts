@@ -9,6 +9,9 @@ import { cosine } from '../domain/similarity.js';
 import type { TipsState } from '../domain/state.js';
 import type { TipsContext } from './context.js';
 
+/** What the LLM's part needs: the gateway, its settings and a logger for its failures. */
+export type ProposalContext = Pick<TipsContext, 'config' | 'llm' | 'logger'>;
+
 const minute = 60_000;
 
 /** What the tip-generator alias must answer. */
@@ -69,7 +72,7 @@ function asCandidate(tip: z.output<typeof tipCandidatesSchema>['tips'][number], 
 
 /** Candidates from the tip-generator alias; none while it is the offline writer, or when the call fails. */
 export async function proposedCandidates(
-  context: TipsContext,
+  context: ProposalContext,
   state: TipsState,
   now: number,
   timeZone: string,
@@ -105,7 +108,7 @@ export async function proposedCandidates(
 
 /** With a real `embedder`, drops candidates whose embedding is within 0.9 cosine of a tip reacted to in the window. */
 export async function dropEmbeddingDuplicates(
-  context: TipsContext,
+  context: ProposalContext,
   state: TipsState,
   now: number,
   candidates: Candidate[],

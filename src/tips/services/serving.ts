@@ -9,9 +9,12 @@ import { servedDecision } from '../domain/decider.js';
 import type { DecisionData } from '../domain/events.js';
 import { gate, rederive } from '../domain/policy.js';
 import { consented, consentedView, type TipsState, type TrackedDecision } from '../domain/state.js';
-import { runCommand } from './commands.js';
+import { type CommandContext, runCommand } from './commands.js';
 import { banditSettings, candidateSettings, consentByDefault, gateSettings, servingOf, type TipsContext, timeZoneOf } from './context.js';
-import { dropEmbeddingDuplicates, proposedCandidates } from './proposals.js';
+import { dropEmbeddingDuplicates, type ProposalContext, proposedCandidates } from './proposals.js';
+
+/** What serving needs: commands, the clock and zone, and the LLM for proposals. */
+type ServingContext = CommandContext & ProposalContext & Pick<TipsContext, 'clock' | 'config' | 'defaultTimeZone'>;
 
 export type NextResult =
   | { status: 'tip'; decision: TrackedDecision; fresh: boolean }
@@ -26,7 +29,7 @@ export interface NextOptions {
 
 type Plan = { kind: 'quiet'; reason: 'quiet_hours' | 'budget' } | { kind: 'open'; decision: TrackedDecision } | { kind: 'decide' };
 
-function plan(context: TipsContext, state: TipsState, now: number, ask: boolean): Plan {
+function plan(context: ServingContext, state: TipsState, now: number, ask: boolean): Plan {
   const gated = gate(state, now, timeZoneOf(context, state), gateSettings(context.config));
   if (!gated.open && gated.reason === 'quiet_hours') return { kind: 'quiet', reason: gated.reason };
   const open = servedDecision(state, now, { openDecisionMinutes: context.config.open_decision_minutes, ask });
@@ -36,7 +39,7 @@ function plan(context: TipsContext, state: TipsState, now: number, ask: boolean)
 
 /** The decide_tip command for this state: candidates (with proposals when the llm purpose is consented) and the model. */
 async function decideCommand(
-  context: TipsContext,
+  context: ServingContext,
   userId: string,
   state: TipsState,
   now: number,
@@ -82,7 +85,7 @@ function served(next: Plan, state: TipsState): NextResult {
 }
 
 /** The open tip, or a new decision. Two requests at once get one decision: the later one serves the earlier's. */
-export async function nextTip(context: TipsContext, userId: string, options: NextOptions = {}): Promise<NextResult> {
+export async function nextTip(context: ServingContext, userId: string, options: NextOptions = {}): Promise<NextResult> {
   // Most requests read: the open tip, already shown, or quiet hours. They need no command.
   const cached = await context.states.load(userId);
   const first = plan(context, cached, context.clock.now(), options.ask ?? false);
@@ -99,14 +102,14 @@ export async function nextTip(context: TipsContext, userId: string, options: Nex
   return served(last.plan, result.state);
 }
 
-export async function markShown(context: TipsContext, userId: string, decisionId: string): Promise<TrackedDecision> {
+export async function markShown(context: ServingContext, userId: string, decisionId: string): Promise<TrackedDecision> {
   const result = await runCommand(context, userId, () => ({ type: 'show_tip', decisionId, at: context.clock.now() }));
   return result.state.decisions.get(decisionId) as TrackedDecision;
 }
 
 /** Re-derives a logged decision: the same choice means the log is faithful. */
 export async function verifyDecision(
-  context: TipsContext,
+  context: ServingContext,
   userId: string,
   decisionId: string,
 ): Promise<{ decision: DecisionData; rederived: { chosenIndex: number; propensities: number[] } }> {

@@ -3,16 +3,18 @@ import { ValidationError } from '../../core/errors.js';
 import type { PolicyPromotion } from '../domain/events.js';
 import { type PromotionVerdict, promotionVerdict } from '../domain/ope.js';
 import { evaluatePolicy, isPolicyName, type PolicyEvaluation, shadowAgreement } from '../domain/shadow.js';
-import { runCommand } from './commands.js';
+import { type CommandContext, runCommand } from './commands.js';
 import { banditSettings, servingOf, type TipsContext } from './context.js';
 
-export async function shadowReport(context: TipsContext, userId: string) {
+type TrustContext = CommandContext & Pick<TipsContext, 'config' | 'clock'>;
+
+export async function shadowReport(context: TrustContext, userId: string) {
   const state = await context.states.load(userId);
   return { serving: servingOf(context.config, state).name, agreement: shadowAgreement(state.decisions.values()) };
 }
 
 export async function evaluate(
-  context: TipsContext,
+  context: TrustContext,
   userId: string,
   policy: string,
   options: { resamples?: number; seed?: number } = {},
@@ -36,7 +38,7 @@ export interface PromotionResult {
  * and the event says so, with the reason. Refused promotions append nothing.
  */
 export async function promote(
-  context: TipsContext,
+  context: TrustContext,
   userId: string,
   policy: string,
   options: { override?: boolean; reason?: string | undefined } = {},

@@ -30,7 +30,7 @@ export interface LocalClock {
   text: string;
 }
 
-export async function localClock(context: TipsContext, userId: string): Promise<LocalClock> {
+export async function localClock(context: Pick<TipsContext, 'states' | 'clock' | 'defaultTimeZone'>, userId: string): Promise<LocalClock> {
   const state = await context.states.load(userId);
   const timeZone = timeZoneOf(context, state);
   const now = context.clock.now();
@@ -62,7 +62,11 @@ function formatMinutes(minutes: number): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
-export async function tipView(context: TipsContext, userId: string, next: NextResult): Promise<TipView> {
+export async function tipView(
+  context: Pick<TipsContext, 'states' | 'config' | 'defaultTimeZone'>,
+  userId: string,
+  next: NextResult,
+): Promise<TipView> {
   if (next.status === 'quiet') {
     const { quietStart, quietEnd } = gateSettings(context.config);
     return { status: 'quiet', reason: next.reason, until: quietEnd === quietStart ? 'tomorrow' : formatMinutes(quietEnd) };
@@ -82,7 +86,10 @@ export interface SignalsOverview {
   todoist: { oauth: boolean; connected: boolean };
 }
 
-export async function signalsOverview(context: TipsContext, userId: string): Promise<SignalsOverview> {
+export async function signalsOverview(
+  context: Pick<TipsContext, 'states' | 'config' | 'defaultTimeZone'>,
+  userId: string,
+): Promise<SignalsOverview> {
   const state = await context.states.load(userId);
   return {
     userId,
@@ -114,7 +121,11 @@ export interface LogRow {
   policyVersion: string;
 }
 
-export async function decisionLogRows(context: TipsContext, userId: string, limit: number): Promise<{ rows: LogRow[]; timeZone: string }> {
+export async function decisionLogRows(
+  context: Pick<TipsContext, 'states' | 'database' | 'defaultTimeZone'>,
+  userId: string,
+  limit: number,
+): Promise<{ rows: LogRow[]; timeZone: string }> {
   const state = await context.states.load(userId);
   const timeZone = timeZoneOf(context, state);
   const entries = await readDecisionLog(context.database.db, context.database.dialect, userId, { limit });
