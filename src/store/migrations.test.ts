@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MigrationError } from '../core/errors.js';
 import type { StoreDatabase } from './database.js';
-import { runMigrations, type StoreMigration } from './migrations.js';
+import { isOtherSchemaDropped, runMigrations, type StoreMigration } from './migrations.js';
 import { resolveTestDialects } from './testing.js';
 
 const dialects = await resolveTestDialects();
@@ -55,3 +55,13 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe('a schema dropped by someone else while migrating', () => {
+  it('is recognised by its code and a name that is not ours, so the migration is tried again', () => {
+    const dropped = Object.assign(new Error('schema "t_other" does not exist'), { code: '3F000' });
+    expect(isOtherSchemaDropped(dropped, 't_ours')).toBe(true);
+    expect(isOtherSchemaDropped(dropped, 't_other')).toBe(false);
+    expect(isOtherSchemaDropped(new Error('schema "t_other" does not exist'), 't_ours')).toBe(false);
+    expect(isOtherSchemaDropped(undefined, 't_ours')).toBe(false);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { MigrationError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import type { StoreDatabase } from './database.js';
 import type { DialectAdapter, SqlDialect } from './dialect/index.js';
 
@@ -41,11 +42,26 @@ export async function runMigrations(database: StoreDatabase, migrations: readonl
     throw new MigrationError('(setup)', error as Error);
   }
   const migrator = new Migrator({ db: database.db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  let outcome = await migrator.migrateToLatest();
+  // Kysely's table check reads every schema of the server (has_schema_privilege per schema); another schema dropped
+  // at that moment fails it with 3F000 before anything was applied. Migrating again is safe and sees the drop done.
+  for (let attempt = 1; attempt < 4 && isOtherSchemaDropped(outcome.error, migrationTableSchema); attempt += 1) {
+    await sleep(50 * attempt);
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results = [] } = outcome;
   const failed = results.find((result) => result.status === 'Error');
   if (error !== undefined || failed !== undefined)
     throw new MigrationError(failed?.migrationName ?? 'unknown', error ?? new Error('failed'));
   return { applied: results.filter((result) => result.status === 'Success').map((result) => result.migrationName) };
+}
+
+/** True for PostgreSQL's "schema ... does not exist" (3F000) naming a schema other than ours. */
+export function isOtherSchemaDropped(error: unknown, ownSchema: string | undefined): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (code !== '3F000' || typeof message !== 'string') return false;
+  return ownSchema === undefined || !message.includes(`"${ownSchema}"`);
 }
 
 /** Column types of migrations written before the adapter; `adapter.jsonType` is the same. */
