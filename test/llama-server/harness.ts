@@ -32,11 +32,11 @@ export interface ServedModel {
   close(): Promise<void>;
 }
 
-/** A tiny random-weight GGUF (subword vocabulary, ChatML template, 4,096-token training context) served with `-c contextSize --parallel`. */
+/** A tiny random-weight GGUF (ChatML template, 4,096-token training context) served with `-c contextSize --parallel`. */
 export async function serveTinyModel(binary: string, options: { contextSize?: number; parallel?: number } = {}): Promise<ServedModel> {
   const directory = await mkdtemp(join(tmpdir(), 'koivulahti-llama-server-'));
   const modelPath = join(directory, 'tiny.gguf');
-  await writeTinyGguf(modelPath, { seed: 5, contextLength: 4096, chatTemplate: chatmlTemplate, vocabulary: 'subwords' });
+  await writeTinyGguf(modelPath, { seed: 5, contextLength: 4096, chatTemplate: chatmlTemplate });
   const server = await startLlamaServer({
     binary,
     modelPath,
