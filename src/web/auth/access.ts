@@ -1,7 +1,7 @@
 /**
  * Who may call a route, declared on the route: `config: { access: 'public' | 'user' | 'admin' }`. A route that declares
  * nothing is private (`user`). A function decides per request (the SSE hub: public topics are open, private ones not).
- * The policy that enforces it is `auth/policy.ts`; ADR 0012 explains the model.
+ * Today the declaration documents the route in OpenAPI (`security`); the admin routes check their token themselves.
  */
 import type { FastifyRequest } from 'fastify';
 

@@ -12,8 +12,8 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { sessionCookieName } from '../../core/signed-cookie.js';
 import { type AccessRule, declaredAccess } from '../auth/access.js';
-import { sessionCookieName } from '../auth/cookies.js';
 
 export interface OpenApiOptions {
   version: string;
@@ -115,22 +115,23 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       info: {
         title: 'Koivulahti',
         description:
-          'The village simulation, the roleplay engine and the tips recommender on one event-sourced core. On a loopback ' +
-          'address the local user needs no credentials; elsewhere every operation that is not public needs a bearer token ' +
-          '(`server.admin_token` or a user token) or a session cookie from the login, and form posts with a session need its ' +
-          'CSRF token. Errors are `application/problem+json`.',
+          'The village simulation, the roleplay engine and the tips recommender on one event-sourced core. The security ' +
+          'of each operation says who it is meant for. Enforced today: the village admin operations need the bearer ' +
+          '`server.admin_token` when it is set, and with `tips.accounts = "oidc"` the tips operations need the session ' +
+          'cookie from /tips/login (form posts also its CSRF token). Other private operations are not yet guarded off ' +
+          'loopback: keep `server.host` on a loopback address. Errors are `application/problem+json`.',
         version: options.version,
         license: { name: 'MIT', identifier: 'MIT' },
       },
       servers: [{ url: '/', description: 'This server' }],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: '`server.admin_token` (role admin) or a user token.' },
+          bearerAuth: { type: 'http', scheme: 'bearer', description: '`server.admin_token` (role admin).' },
           sessionCookie: {
             type: 'apiKey',
             in: 'cookie',
             name: sessionCookieName,
-            description: 'The session after logging in at /auth/login.',
+            description: 'The session after logging in at /tips/login (`tips.accounts = "oidc"`).',
           },
         },
       },

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sign } from '../../../core/signed-cookie.js';
 import { openDatabase } from '../../../store/index.js';
 import { createTipsHarness, type TipsHarness } from '../../http/testing.js';
 import { loginCookie, sessionCookie, userIdFor } from './oidc.js';
-import { sign } from './session.js';
 
 const callback = 'http://127.0.0.1:8080/tips/login/callback';
 const secret = 'a-session-secret-of-at-least-32-characters';

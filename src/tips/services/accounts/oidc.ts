@@ -11,11 +11,20 @@ import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { Clock } from '../../../core/clock.js';
 import { AppError, ValidationError } from '../../../core/errors.js';
+import {
+  cookieHeader,
+  loginCookieName,
+  randomToken,
+  readCookie,
+  sessionCookieName,
+  sign,
+  tokensEqual,
+  verify,
+} from '../../../core/signed-cookie.js';
 import type { TipsConfig } from '../../config.js';
-import { cookieHeader, randomToken, readCookie, sign, tokensEqual, verify } from './session.js';
 
-export const sessionCookie = 'koivulahti_tips_session';
-export const loginCookie = 'koivulahti_tips_login';
+export const sessionCookie = sessionCookieName;
+export const loginCookie = loginCookieName;
 
 interface Session {
   userId: string;

@@ -4,6 +4,10 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
+/** The session cookie (OIDC accounts) and the pending-login cookie; the OpenAPI security scheme names the first. */
+export const sessionCookieName = 'koivulahti_tips_session';
+export const loginCookieName = 'koivulahti_tips_login';
+
 export function sign(payload: object, secret: string): string {
   const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
   const mac = createHmac('sha256', secret).update(body).digest('base64url');
@@ -31,21 +35,28 @@ export function randomToken(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+export function tokensEqual(left: string, right: string): boolean {
+  const a = Buffer.from(left);
+  const b = Buffer.from(right);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function cookieHeader(name: string, value: string, options: { path: string; maxAgeSeconds: number }): string {
   return `${name}=${value}; Path=${options.path}; Max-Age=${options.maxAgeSeconds}; HttpOnly; Secure; SameSite=Lax`;
 }
 
+/** The value of cookie `name` in a Cookie header (URL-decoded), or undefined. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return rest.join('=');
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) {
+      try {
+        return decodeURIComponent(value.join('='));
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
-}
-
-export function tokensEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
