@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transaction } from '../../store/event-store.js';
 import { resolveTestDialects } from '../../store/testing.js';
 import { heuristicKickoff } from '../domain/kickoff.js';
-import { type ChatHarness, startChatHarness } from '../http/testing/harness.js';
+import { authorBarista, type ChatHarness, startChatHarness } from '../http/testing/harness.js';
 import { dumpReadModels, readModelSnapshotStream } from '../read-model/rebuild.js';
 
 const dialects = await resolveTestDialects();
@@ -21,15 +21,7 @@ for (const dialect of dialects)
       harness = await startChatHarness('[chat]\nsnapshot_every_events = 5\nsnapshots_keep = 2\n', () => dialect.open());
       const app = harness.chat;
       await app.authoring.authorYou({ name: 'Sam', pronouns: '', persona: '' });
-      const botId = await app.authoring.authorBot({
-        name: 'Aino',
-        persona: 'a barista',
-        voice_samples: [],
-        traits: [],
-        backstory: '',
-        initial_relationship: 'regular',
-        kickoff_prose: 'At the cafe.',
-      });
+      const botId = await authorBarista(app);
       chatId = await app.authoring.confirmKickoff(botId, heuristicKickoff('At the cafe.', 'regular', '2026-01-01T18:00:00.000Z'));
       harness.startWorker();
     });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenAITestServer, type ReplyScript, startOpenAITestServer } from '../../llm/testing/openai-test-server.js';
 import { resolveTestDialects } from '../../store/testing.js';
 import { heuristicKickoff } from '../domain/kickoff.js';
-import { type ChatHarness, startChatHarness } from '../http/testing/harness.js';
+import { authorBarista, type ChatHarness, startChatHarness } from '../http/testing/harness.js';
 import type { ChatDump } from '../read-model/queries.js';
 import { preRewindSnapshotStream } from './timeline-edits.js';
 
@@ -65,15 +65,7 @@ for (const dialect of dialects)
       );
       const app = harness.chat;
       await app.authoring.authorYou({ name: 'Sam', pronouns: 'they/them', persona: 'a night nurse' });
-      botId = await app.authoring.authorBot({
-        name: 'Aino',
-        persona: 'a barista',
-        voice_samples: [],
-        traits: [],
-        backstory: '',
-        initial_relationship: 'regular',
-        kickoff_prose: 'At the cafe.',
-      });
+      botId = await authorBarista(app);
       chatId = await app.authoring.confirmKickoff(botId, heuristicKickoff('At the cafe.', 'regular', '2026-01-01T18:00:00.000Z'));
       dumps.push(await app.read.dump(chatId));
       harness.startWorker();

@@ -13,7 +13,7 @@ import {
 import { resolveTestDialects } from '../../store/testing.js';
 import { SseClient, waitUntil } from '../../web/testing.js';
 import { heuristicKickoff } from '../domain/kickoff.js';
-import { type ChatHarness, startChatHarness } from '../http/testing/harness.js';
+import { authorBarista, type ChatHarness, startChatHarness } from '../http/testing/harness.js';
 
 const chunks = ['*Aino ', 'sets down ', 'the cup.* ', '"You came ', 'back, Sam. ', 'I kept ', 'your tea ', 'warm."'];
 
@@ -60,15 +60,7 @@ for (const dialect of dialects)
       );
       const app = harness.chat;
       await app.authoring.authorYou({ name: 'Sam', pronouns: 'they/them', persona: 'a night nurse' });
-      const botId = await app.authoring.authorBot({
-        name: 'Aino',
-        persona: 'a barista',
-        voice_samples: [],
-        traits: [],
-        backstory: '',
-        initial_relationship: 'regular',
-        kickoff_prose: 'At the cafe.',
-      });
+      const botId = await authorBarista(app);
       const { parse } = await app.authoring.parseKickoff(botId);
       chatId = await app.authoring.confirmKickoff(botId, parse);
       harness.startWorker();

@@ -93,3 +93,16 @@ export async function startChatHarness(
     },
   };
 }
+
+/** The bot most chat tests play against: Aino, a barista who knows the user as a regular, at the cafe. */
+export function authorBarista(app: ChatApp): Promise<string> {
+  return app.authoring.authorBot({
+    name: 'Aino',
+    persona: 'a barista',
+    voice_samples: [],
+    traits: [],
+    backstory: '',
+    initial_relationship: 'regular',
+    kickoff_prose: 'At the cafe.',
+  });
+}
